@@ -1,0 +1,97 @@
+"""Render every error as ``{"error": {"code", "message", "details"}}``.
+
+Browser pages get their HTML counterpart through ``html_renderer`` (set by the web layer), so the
+same domain error reads well on either side.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fengkong.errors import Conflict, DomainError, NotAuthenticated
+
+logger = logging.getLogger("fengkong.api")
+
+HtmlRenderer = Callable[[Request, int, str, str, Any], Response | None]
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _respond(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> Response:
+    renderer: HtmlRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+    if not _is_api(request) and renderer is not None:
+        page = renderer(request, status, code, message, details)
+        if page is not None:
+            return page
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        details.append(
+            {
+                "field": ".".join(location[1:]) if len(location) > 1 else ".".join(location),
+                "location": location[0] if location else None,
+                "message": error.get("msg"),
+                "type": error.get("type"),
+            }
+        )
+    return details
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return _respond(request, exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _respond(
+            request, 422, "invalid_request", "the request is not valid", _validation_details(exc)
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        error = Conflict("the record was changed by someone else; reload it and try again")
+        return _respond(request, error.status_code, error.code, error.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _respond(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        incident = uuid.uuid4().hex[:12]
+        logger.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
+        return _respond(
+            request,
+            500,
+            "internal_error",
+            f"an unexpected error occurred (incident {incident}); it has been logged",
+            {"incident": incident},
+        )
+
+
+__all__ = ["NotAuthenticated", "error_body", "install"]

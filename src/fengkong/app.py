@@ -1,0 +1,38 @@
+"""The composition root: one ASGI app serving the REST API (/api/v1) and the web UI."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from fengkong import __version__
+from fengkong.api import errors
+from fengkong.api.routes import customers, health, me
+from fengkong.api.security import check_access_declared
+from fengkong.database import open_database
+from fengkong.db import Database
+from fengkong.settings import Settings, get_settings
+from fengkong.web import setup as web_setup
+
+
+def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Fengkong 风控",
+        version=__version__,
+        description="Customer credit-risk management: data, scores, limits, monitoring.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database or open_database(settings.resolved_database_url)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(me.router)
+    api.include_router(customers.router)
+    app.include_router(health.router)
+    app.include_router(api)
+    errors.install(app)
+    web_setup.install(app, settings)
+    check_access_declared(app)
+    return app

@@ -1,0 +1,171 @@
+"""Use cases for users and tokens. Callers own the transaction; nothing here commits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fengkong.auth import passwords, tokens
+from fengkong.auth.actor import Actor
+from fengkong.auth.models import ApiToken, User
+from fengkong.auth.roles import Permission, Role
+from fengkong.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fengkong.kit.time import utcnow
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Writing last_used_at on every request would turn each API read into a write; once a minute is
+# enough to tell a live token from a forgotten one.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+def ensure_permission(actor: Actor, permission: Permission) -> None:
+    if not actor.can(permission):
+        raise PermissionDenied(f"{actor.username} ({actor.role}) lacks {permission}")
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, username=user.username, role=user.role)
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def get_user(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise UserNotFound(f"no user named {username!r}")
+    return user
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def validate_password(password: str) -> None:
+    if len(password) < passwords.MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"password must have at least {passwords.MIN_PASSWORD_LENGTH} characters",
+            details=[{"field": "password", "message": "too short"}],
+        )
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    role: Role,
+    password: str | None = None,
+    display_name: str = "",
+    locale: str | None = None,
+) -> tuple[User, str]:
+    """Create a user; returns the user and its password (generated when none is given)."""
+    ensure_permission(actor, Permission.USERS_MANAGE)
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ValidationFailed(
+            "username must be 2–64 characters of a-z, 0-9, '.', '_' or '-'",
+            details=[{"field": "username", "value": username}],
+        )
+    if find_user(session, username) is not None:
+        raise UsernameTaken(f"username {username!r} is taken")
+    plain = password if password is not None else generate_password()
+    validate_password(plain)
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        password_hash=passwords.hash_password(plain),
+        locale=locale,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user, plain
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The user when the password matches an active account, else ``None`` (never says which)."""
+    user = find_user(session, username.strip().lower())
+    if user is None:
+        passwords.spend_verification_time(password)
+        return None
+    if not user.is_active or not passwords.verify_password(user.password_hash, password):
+        return None
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def load_actor(session: Session, user_id: int) -> Actor | None:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return actor_for(user)
+
+
+def create_token(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    name: str = "",
+    expires_in: timedelta | None = None,
+) -> str:
+    """Issue a bearer token for ``username``; the plain token is returned once and never stored."""
+    user = get_user(session, username)
+    if user.id != actor.user_id:
+        ensure_permission(actor, Permission.USERS_MANAGE)
+    plain = tokens.new_token()
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            token_prefix=tokens.display_prefix(plain),
+            token_hash=tokens.token_digest(plain),
+            expires_at=utcnow() + expires_in if expires_in else None,
+        )
+    )
+    session.flush()
+    return plain
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    """The actor a bearer token stands for, or ``None`` if unknown, revoked, expired or disabled."""
+    record = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == tokens.token_digest(token))
+    ).one_or_none()
+    now = utcnow()
+    if record is None or record.revoked_at is not None:
+        return None
+    if record.expires_at is not None and record.expires_at <= now:
+        return None
+    actor = load_actor(session, record.user_id)
+    if actor is None:
+        return None
+    if record.last_used_at is None or now - record.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        record.last_used_at = now
+    return actor
+
+
+def revoke_token(session: Session, actor: Actor, *, token_id: int) -> None:
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFound(f"no API token {token_id}")
+    if record.user_id != actor.user_id:
+        ensure_permission(actor, Permission.USERS_MANAGE)
+    record.revoked_at = utcnow()

@@ -1,0 +1,1 @@
+"""Sales contracts: framework commitments with a customer, part of exposure until delivered."""

@@ -1,0 +1,1 @@
+"""Third-party credit reports: an agency's rating and score of a customer on a date."""

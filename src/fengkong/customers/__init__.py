@@ -1,0 +1,1 @@
+"""Customers: master data, contacts and related parties."""

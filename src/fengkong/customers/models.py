@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fengkong.customers.status import CustomerStatus, RelationType
+from fengkong.db import Base, enum_type
+from fengkong.events.spec import OutboxSpec
+from fengkong.kit.columns import Timestamped, Versioned, minor_units, optional_money
+from fengkong.kit.money import Money
+
+
+class Customer(Timestamped, Versioned, Base):
+    __tablename__ = "customers"
+    __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
+        created="customer_created", updated="customer_updated", customer_attribute="id"
+    )
+    __table_args__ = (
+        CheckConstraint(
+            "(registered_capital_minor IS NULL) = (registered_capital_currency IS NULL)",
+            name="registered_capital_has_currency",
+        ),
+        CheckConstraint(
+            "registered_capital_minor IS NULL OR registered_capital_minor >= 0",
+            name="registered_capital_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    industry_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    registered_capital_minor: Mapped[int | None] = minor_units(nullable=True)
+    registered_capital_currency: Mapped[str | None] = mapped_column(String(3))
+    registered_capital: Mapped[Money | None] = optional_money(
+        "registered_capital_minor", "registered_capital_currency"
+    )
+    established_on: Mapped[date | None] = mapped_column()
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[CustomerStatus] = mapped_column(
+        enum_type(CustomerStatus), default=CustomerStatus.ACTIVE, index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class CustomerContact(Timestamped, Base):
+    __tablename__ = "customer_contacts"
+    __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
+        created="customer_updated", updated="customer_updated", deleted="customer_updated"
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+
+class RelatedParty(Timestamped, Versioned, Base):
+    __tablename__ = "related_parties"
+    __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
+        created="related_party_linked",
+        updated="related_party_updated",
+        deleted="related_party_unlinked",
+    )
+    __table_args__ = (
+        UniqueConstraint("customer_id", "related_customer_id", "relation_type"),
+        CheckConstraint("customer_id <> related_customer_id", name="not_self"),
+        CheckConstraint(
+            "ownership_share IS NULL OR (ownership_share > 0 AND ownership_share <= 1)",
+            name="ownership_share_is_fraction",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    related_customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    relation_type: Mapped[RelationType] = mapped_column(enum_type(RelationType))
+    ownership_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
+    since: Mapped[date | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,155 @@
+"""Customer use cases. Callers own the transaction; nothing here commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from fengkong.auth.actor import Actor
+from fengkong.customers.models import Customer
+from fengkong.customers.schemas import CustomerCreate, CustomerUpdate
+from fengkong.customers.status import CUSTOMER_TRANSITIONS, CustomerStatus
+from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from fengkong.kit.enums import TransitionError, check_transition
+from fengkong.kit.pagination import Page, PageRequest, paginate
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+class DuplicateUSCC(Conflict):
+    code = "duplicate_uscc"
+
+
+class CustomerSort(StrEnum):
+    NAME = "name"
+    NAME_DESC = "-name"
+    CREATED = "created_at"
+    CREATED_DESC = "-created_at"
+    USCC = "uscc"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilter:
+    search: str | None = None
+    status: CustomerStatus | None = None
+    industry_section: str | None = None
+    region_code: str | None = None
+    owner_id: int | None = None
+
+
+_SORT_COLUMNS = {
+    CustomerSort.NAME: Customer.name.asc(),
+    CustomerSort.NAME_DESC: Customer.name.desc(),
+    CustomerSort.CREATED: Customer.created_at.asc(),
+    CustomerSort.CREATED_DESC: Customer.created_at.desc(),
+    CustomerSort.USCC: Customer.uscc.asc(),
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(criteria: CustomerFilter) -> Select[tuple[Customer]]:
+    statement = select(Customer)
+    if criteria.search:
+        pattern = f"%{_escape_like(criteria.search.strip())}%"
+        statement = statement.where(
+            or_(
+                Customer.name.ilike(pattern, escape="\\"),
+                Customer.name_en.ilike(pattern, escape="\\"),
+                Customer.uscc.ilike(pattern, escape="\\"),
+            )
+        )
+    if criteria.status is not None:
+        statement = statement.where(Customer.status == criteria.status)
+    if criteria.industry_section:
+        section = _escape_like(criteria.industry_section.strip().upper())
+        statement = statement.where(Customer.industry_code.like(f"{section}%", escape="\\"))
+    if criteria.region_code:
+        region = criteria.region_code.strip()
+        prefix = region.rstrip("0") if region.endswith("0000") else region.removesuffix("00")
+        statement = statement.where(Customer.region_code.like(f"{_escape_like(prefix)}%"))
+    if criteria.owner_id is not None:
+        statement = statement.where(Customer.owner_id == criteria.owner_id)
+    return statement
+
+
+def list_customers(
+    session: Session,
+    actor: Actor,
+    *,
+    criteria: CustomerFilter = CustomerFilter(),  # noqa: B008 - frozen, safe as a default
+    sort: CustomerSort = CustomerSort.NAME,
+    page: PageRequest = PageRequest(),  # noqa: B008 - frozen, safe as a default
+) -> Page[Customer]:
+    statement = _filtered(criteria).order_by(_SORT_COLUMNS[sort], Customer.id.asc())
+    return paginate(session, statement, page)
+
+
+def find_customer(session: Session, customer_id: int) -> Customer | None:
+    return session.get(Customer, customer_id)
+
+
+def find_customer_by_uscc(session: Session, uscc: str) -> Customer | None:
+    return session.scalars(select(Customer).where(Customer.uscc == uscc)).one_or_none()
+
+
+def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
+    customer = find_customer(session, customer_id)
+    if customer is None:
+        raise CustomerNotFound(f"no customer with id {customer_id}")
+    return customer
+
+
+def create_customer(session: Session, actor: Actor, data: CustomerCreate) -> Customer:
+    if find_customer_by_uscc(session, data.uscc) is not None:
+        raise DuplicateUSCC(
+            f"a customer with USCC {data.uscc} already exists",
+            details=[{"field": "uscc", "value": data.uscc}],
+        )
+    values = data.model_dump(exclude={"registered_capital"})
+    customer = Customer(
+        **values,
+        registered_capital=data.registered_capital.to_money() if data.registered_capital else None,
+        status=CustomerStatus.ACTIVE,
+        owner_id=actor.user_id,
+    )
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def update_customer(
+    session: Session,
+    actor: Actor,
+    customer_id: int,
+    data: CustomerUpdate,
+    *,
+    expected_version: int | None = None,
+) -> Customer:
+    """Apply the fields sent. ``expected_version`` (from an If-Match ETag) guards against
+    overwriting a change the caller has not seen."""
+    customer = get_customer(session, actor, customer_id)
+    if expected_version is not None and expected_version != customer.version:
+        raise PreconditionFailed(
+            f"customer {customer_id} is at version {customer.version}, not {expected_version}"
+        )
+    changes = data.model_dump(exclude_unset=True, exclude={"registered_capital", "status"})
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    if "registered_capital" in data.model_fields_set:
+        capital = data.registered_capital
+        customer.registered_capital = capital.to_money() if capital else None
+    if data.status is not None:
+        try:
+            customer.status = check_transition(customer.status, data.status, CUSTOMER_TRANSITIONS)
+        except TransitionError as exc:
+            raise ValidationFailed(str(exc), details=[{"field": "status"}]) from exc
+    session.flush()
+    return customer

@@ -1,0 +1,35 @@
+"""Open the application's database: the engine plus the audit and outbox recorders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from fengkong import recorders, tables
+from fengkong.db import Database
+from fengkong.settings import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def open_database(url: str | None = None) -> Database:
+    database = Database(url or get_settings().resolved_database_url)
+    recorders.install(database.session_factory)
+    return database
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema at ``url`` to ``revision`` (the app never calls create_all)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+__all__ = ["Database", "alembic_config", "open_database", "tables", "upgrade"]

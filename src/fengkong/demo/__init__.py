@@ -1,0 +1,1 @@
+"""Deterministic demo data. Its hidden profiles live apart from the business tables."""

@@ -1,0 +1,1 @@
+"""Financial statements (balance sheet, income statement, cash flow) as filed by customers."""

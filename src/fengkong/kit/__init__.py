@@ -1,0 +1,1 @@
+"""Small shared building blocks: money, time, enums. Depends on nothing else of ours."""

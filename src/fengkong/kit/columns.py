@@ -1,0 +1,44 @@
+"""Column helpers shared by every area's tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer
+from sqlalchemy.orm import Mapped, composite, declared_attr, mapped_column
+from sqlalchemy.orm.properties import MappedColumn
+
+from fengkong.kit.money import Money, money_or_none
+from fengkong.kit.time import utcnow
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigIntegerKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def money(amount_column: str, currency_column: str = "currency") -> Any:
+    """An exact ``Money`` attribute over an integer minor-units column and a currency column."""
+    return composite(Money.from_minor_units, amount_column, currency_column)
+
+
+def optional_money(amount_column: str, currency_column: str) -> Any:
+    return composite(money_or_none, amount_column, currency_column)
+
+
+def minor_units(*, nullable: bool = False) -> MappedColumn[Any]:
+    return mapped_column(BigInteger, nullable=nullable)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Versioned:
+    """Optimistic concurrency: a stale write raises ``StaleDataError`` instead of losing an update."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Legal events: lawsuits, judgments, enforcement, dishonest-debtor listings, bankruptcy."""

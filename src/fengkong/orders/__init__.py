@@ -1,0 +1,1 @@
+"""Sales orders: committed but not yet invoiced business that counts toward exposure."""

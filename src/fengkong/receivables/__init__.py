@@ -1,0 +1,1 @@
+"""The receivables ledger: invoices, payments and how payments settle invoices."""

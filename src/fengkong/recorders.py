@@ -1,0 +1,198 @@
+"""Write the audit log and the outbox from every ORM flush, in the same transaction.
+
+Hooking the flush means no service can forget either: a create, update or delete of any mapped
+table leaves an audit entry naming the actor (taken from ``session.info["actor"]``), and tables
+that declare ``__outbox__`` leave an event for monitoring. Bulk loads that bypass the ORM write both
+through ``record_bulk_load`` themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import InstanceState, Session, sessionmaker
+from sqlalchemy.orm.attributes import get_history
+
+from fengkong.audit.models import AuditEntry
+from fengkong.auth.actor import Actor
+from fengkong.events.models import Event
+from fengkong.events.spec import OutboxSpec
+from fengkong.kit.jsonable import to_jsonable
+from fengkong.kit.time import utcnow
+
+_NEVER_DIFFED = frozenset({"updated_at", "created_at"})
+_REDACTED = "***"
+
+
+class MissingActor(RuntimeError):
+    """A write was flushed without an actor: every change must say who made it."""
+
+
+def actor_of(session: Session) -> Actor:
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor):
+        raise MissingActor(
+            "set session.info['actor'] before writing (use session_scope(actor=...))"
+        )
+    return actor
+
+
+def _entity_id(state: InstanceState[Any]) -> str:
+    identity = state.identity or state.mapper.primary_key_from_instance(state.obj())
+    return "/".join(str(part) for part in identity)
+
+
+def _row(state: InstanceState[Any], redact: frozenset[str]) -> dict[str, Any]:
+    obj = state.obj()
+    values: dict[str, Any] = {}
+    for column_attr in state.mapper.column_attrs:
+        key = column_attr.key
+        if key in _NEVER_DIFFED:
+            continue
+        values[key] = _REDACTED if key in redact else to_jsonable(getattr(obj, key))
+    return values
+
+
+def _changes(
+    state: InstanceState[Any], redact: frozenset[str], ignore: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for column_attr in state.mapper.column_attrs:
+        key = column_attr.key
+        if key in _NEVER_DIFFED or key in ignore:
+            continue
+        history = get_history(state.obj(), key)
+        if not history.added and not history.deleted:
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[key] = _REDACTED if key in redact else to_jsonable(old)
+        after[key] = _REDACTED if key in redact else to_jsonable(new)
+    return before, after
+
+
+def _audit_row(
+    actor: Actor,
+    action: str,
+    state: InstanceState[Any],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_username": actor.username,
+        "action": action,
+        "entity_type": state.mapper.local_table.name,  # type: ignore[attr-defined]
+        "entity_id": _entity_id(state),
+        "before": before,
+        "after": after,
+    }
+
+
+def _event_row(
+    event_type: str, state: InstanceState[Any], spec: OutboxSpec, payload: dict[str, Any]
+) -> dict[str, Any]:
+    now = utcnow()
+    customer_id = getattr(state.obj(), spec.customer_attribute, None)
+    return {
+        "event_id": uuid.uuid4().hex,
+        "event_type": event_type,
+        "customer_id": customer_id,
+        "entity_type": state.mapper.local_table.name,  # type: ignore[attr-defined]
+        "entity_id": _entity_id(state),
+        "payload": payload,
+        "occurred_at": now,
+        "recorded_at": now,
+    }
+
+
+def _event_type(spec: OutboxSpec | None, action: str) -> str | None:
+    if spec is None:
+        return None
+    return {"create": spec.created, "update": spec.updated, "delete": spec.deleted}[action]
+
+
+def _ordered(objects: Iterable[Any]) -> list[InstanceState[Any]]:
+    states = [inspect(obj) for obj in objects]
+    return sorted(states, key=lambda state: state.insert_order or 0)
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    audit_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    changes = (
+        ("create", session.new),
+        ("update", [obj for obj in session.dirty if session.is_modified(obj)]),
+        ("delete", session.deleted),
+    )
+    for action, objects in changes:
+        for state in _ordered(objects):
+            cls = state.class_
+            audited = getattr(cls, "__audited__", True)
+            spec: OutboxSpec | None = getattr(cls, "__outbox__", None)
+            if not audited and spec is None:
+                continue
+            redact = getattr(cls, "__audit_redact__", frozenset())
+            ignore = getattr(cls, "__audit_ignore__", frozenset())
+            if action == "create":
+                before, after = None, _row(state, redact)
+            elif action == "delete":
+                before, after = _row(state, redact), None
+            else:
+                before, after = _changes(state, redact, ignore)
+                if not after:
+                    continue
+            if audited:
+                audit_rows.append(_audit_row(actor_of(session), action, state, before, after))
+            event_type = _event_type(spec, action)
+            if spec is not None and event_type is not None:
+                payload = dict(after or before or {})
+                for key_column in state.mapper.primary_key:
+                    payload.setdefault(key_column.key, getattr(state.obj(), key_column.key))
+                event_rows.append(_event_row(event_type, state, spec, payload))
+    connection = session.connection()
+    if audit_rows:
+        connection.execute(insert(AuditEntry), audit_rows)
+    if event_rows:
+        connection.execute(insert(Event), event_rows)
+
+
+def install(target: sessionmaker[Session]) -> None:
+    event.listen(target, "after_flush", _after_flush)
+
+
+def record_bulk_load(
+    session: Session,
+    *,
+    action: str,
+    entity_type: str,
+    summary: dict[str, Any],
+    events: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Audit a bulk write once, and append its per-record events, for loads that bypass the ORM."""
+    actor = actor_of(session)
+    connection = session.connection()
+    connection.execute(
+        insert(AuditEntry),
+        [
+            {
+                "occurred_at": utcnow(),
+                "actor_id": actor.user_id,
+                "actor_username": actor.username,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": "*",
+                "before": None,
+                "after": to_jsonable(summary),
+            }
+        ],
+    )
+    if events:
+        connection.execute(insert(Event), list(events))

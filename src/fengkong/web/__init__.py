@@ -1,0 +1,1 @@
+"""Server-rendered UI (Jinja2 + htmx + ECharts), in zh_CN and en."""

@@ -1,0 +1,150 @@
+"""Shared fixtures: every database test runs once on SQLite and once on PostgreSQL.
+
+Each pytest process migrates a throw-away SQLite file and a throw-away PostgreSQL database once,
+then runs each test inside a transaction that is rolled back, so tests never see each other's rows.
+Where ``CI`` is set PostgreSQL is required; elsewhere its tests are skipped if it is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["FENGKONG_PASSWORD_TIME_COST"] = "1"
+os.environ["FENGKONG_PASSWORD_MEMORY_COST_KIB"] = "8"
+os.environ.setdefault("FENGKONG_SECRET_KEY", "test-secret-key-not-for-production")
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from fengkong.api.deps import unit_of_work
+from fengkong.app import create_app
+from fengkong.auth.actor import Actor
+from fengkong.database import open_database, upgrade
+from fengkong.db import Database
+from fengkong.settings import Settings, get_settings
+from tests import factories
+from tests.personas import Personas, create_personas
+
+get_settings.cache_clear()
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _postgres_required() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _create_postgres_database() -> tuple[str, str] | None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"fengkong_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if _postgres_required():
+            raise RuntimeError(f"CI is set but PostgreSQL is unreachable: {exc}") from exc
+        return None
+    finally:
+        admin.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated throw-away database on each backend."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "fengkong.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        database = open_database(url)
+        yield database
+        database.dispose()
+        return
+    created = _create_postgres_database()
+    if created is None:
+        pytest.skip("PostgreSQL is not reachable (set CI=true to make this an error)")
+    name, url = created
+    try:
+        upgrade(url)
+        database = open_database(url)
+        yield database
+        database.dispose()
+    finally:
+        _drop_postgres_database(name)
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, whatever it committed."""
+    connection = database.engine.connect()
+    transaction = connection.begin()
+    session = database.session_factory(bind=connection, join_transaction_mode="create_savepoint")
+    session.info["actor"] = Actor.system("test")
+    factories.bind(session)
+    try:
+        yield session
+    finally:
+        factories.bind(None)
+        session.close()
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def personas(session: Session) -> Personas:
+    return create_personas(session)
+
+
+@pytest.fixture
+def app(database: Database, session: Session) -> FastAPI:
+    """The app wired to the test's session: each request runs in a savepoint of it, so a failed
+    request rolls back its own writes, as a real request's transaction would."""
+    application = create_app(database=database, settings=get_settings())
+
+    def _unit_of_work() -> Iterator[Session]:
+        savepoint = session.begin_nested()
+        try:
+            yield session
+            if savepoint.is_active:
+                savepoint.commit()
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+
+    application.dependency_overrides[unit_of_work] = _unit_of_work
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return get_settings()

@@ -1,0 +1,107 @@
+"""factory_boy factories for test data, bound to the current test's session."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import factory
+from sqlalchemy.orm import Session
+
+from fengkong.auth.models import User
+from fengkong.auth.roles import Role
+from fengkong.customers.models import Customer, RelatedParty
+from fengkong.customers.status import CustomerStatus, RelationType
+from fengkong.customers.uscc import check_digit
+from fengkong.kit.money import Money
+from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+
+_ALL: list[type[factory.alchemy.SQLAlchemyModelFactory]] = []
+
+
+def bind(session: Session | None) -> None:
+    for factory_class in _ALL:
+        factory_class._meta.sqlalchemy_session = session
+
+
+class _Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_persistence = "flush"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _ALL.append(cls)
+
+
+def make_uscc(serial: int, region: str = "310000") -> str:
+    """A valid USCC for an enterprise (91…) registered in ``region``."""
+    organisation = f"MA{serial:07d}"[-9:]
+    body = f"91{region}{organisation}"
+    return body + check_digit(body)
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.LazyAttribute(lambda user: user.username.title())
+    role = Role.CREDIT_ANALYST
+    password_hash = None
+    is_active = True
+
+
+class CustomerFactory(_Base):
+    class Meta:
+        model = Customer
+
+    uscc = factory.Sequence(lambda n: make_uscc(n + 1))
+    name = factory.Sequence(lambda n: f"上海测试贸易有限公司{n}")
+    name_en = factory.Sequence(lambda n: f"Shanghai Test Trading Co., Ltd. {n}")
+    industry_code = "F51"
+    region_code = "310000"
+    registered_capital = factory.LazyFunction(lambda: Money.of("10000000", "CNY"))
+    established_on = date(2010, 5, 20)
+    legal_representative = "张三"
+    status = CustomerStatus.ACTIVE
+
+
+class RelatedPartyFactory(_Base):
+    class Meta:
+        model = RelatedParty
+
+    customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
+    related_customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
+    relation_type = RelationType.PARENT
+
+
+class InvoiceFactory(_Base):
+    class Meta:
+        model = Invoice
+
+    customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
+    invoice_number = factory.Sequence(lambda n: f"INV-{n:06d}")
+    issue_date = date(2026, 1, 15)
+    due_date = factory.LazyAttribute(lambda invoice: invoice.issue_date + timedelta(days=30))
+    amount = factory.LazyFunction(lambda: Money.of("1000.00", "CNY"))
+    outstanding = factory.LazyAttribute(lambda invoice: invoice.amount)
+
+
+class PaymentFactory(_Base):
+    class Meta:
+        model = Payment
+
+    customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
+    payment_reference = factory.Sequence(lambda n: f"PAY-{n:06d}")
+    paid_on = date(2026, 2, 10)
+    amount = factory.LazyFunction(lambda: Money.of("1000.00", "CNY"))
+
+
+class PaymentAllocationFactory(_Base):
+    class Meta:
+        model = PaymentAllocation
+
+    payment_id = factory.LazyFunction(lambda: PaymentFactory().id)
+    invoice_id = factory.LazyFunction(lambda: InvoiceFactory().id)
+    amount_minor = 100000
