@@ -46,7 +46,7 @@ def _postgres_required() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
-def _create_postgres_database() -> tuple[str, str] | None:
+def create_postgres_database() -> tuple[str, str] | None:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"fengkong_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -62,7 +62,7 @@ def _create_postgres_database() -> tuple[str, str] | None:
     return name, url
 
 
-def _drop_postgres_database(name: str) -> None:
+def drop_postgres_database(name: str) -> None:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -72,7 +72,9 @@ def _drop_postgres_database(name: str) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """A migrated throw-away database on each backend."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "fengkong.db"
@@ -82,7 +84,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         yield database
         database.dispose()
         return
-    created = _create_postgres_database()
+    created = create_postgres_database()
     if created is None:
         pytest.skip("PostgreSQL is not reachable (set CI=true to make this an error)")
     name, url = created
@@ -92,7 +94,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         yield database
         database.dispose()
     finally:
-        _drop_postgres_database(name)
+        drop_postgres_database(name)
 
 
 @pytest.fixture

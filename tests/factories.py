@@ -1,9 +1,9 @@
-"""factory_boy factories for test data, bound to the current test's session."""
+"""Test data: factory_boy factories bound to the current test's session, behind typed helpers."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import factory
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ _ALL: list[type[factory.alchemy.SQLAlchemyModelFactory]] = []
 
 def bind(session: Session | None) -> None:
     for factory_class in _ALL:
-        factory_class._meta.sqlalchemy_session = session
+        setattr(factory_class._meta, "sqlalchemy_session", session)  # noqa: B010 - untyped options
 
 
 class _Base(factory.alchemy.SQLAlchemyModelFactory):
@@ -36,8 +36,7 @@ class _Base(factory.alchemy.SQLAlchemyModelFactory):
 
 def make_uscc(serial: int, region: str = "310000") -> str:
     """A valid USCC for an enterprise (91…) registered in ``region``."""
-    organisation = f"MA{serial:07d}"[-9:]
-    body = f"91{region}{organisation}"
+    body = f"91{region}MA{serial:07d}"
     return body + check_digit(body)
 
 
@@ -71,8 +70,6 @@ class RelatedPartyFactory(_Base):
     class Meta:
         model = RelatedParty
 
-    customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
-    related_customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
     relation_type = RelationType.PARENT
 
 
@@ -80,7 +77,6 @@ class InvoiceFactory(_Base):
     class Meta:
         model = Invoice
 
-    customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
     invoice_number = factory.Sequence(lambda n: f"INV-{n:06d}")
     issue_date = date(2026, 1, 15)
     due_date = factory.LazyAttribute(lambda invoice: invoice.issue_date + timedelta(days=30))
@@ -92,7 +88,6 @@ class PaymentFactory(_Base):
     class Meta:
         model = Payment
 
-    customer_id = factory.LazyFunction(lambda: CustomerFactory().id)
     payment_reference = factory.Sequence(lambda n: f"PAY-{n:06d}")
     paid_on = date(2026, 2, 10)
     amount = factory.LazyFunction(lambda: Money.of("1000.00", "CNY"))
@@ -102,6 +97,35 @@ class PaymentAllocationFactory(_Base):
     class Meta:
         model = PaymentAllocation
 
-    payment_id = factory.LazyFunction(lambda: PaymentFactory().id)
-    invoice_id = factory.LazyFunction(lambda: InvoiceFactory().id)
-    amount_minor = 100000
+
+def user(**overrides: Any) -> User:
+    return cast(User, UserFactory(**overrides))
+
+
+def customer(**overrides: Any) -> Customer:
+    return cast(Customer, CustomerFactory(**overrides))
+
+
+def related_party(**overrides: Any) -> RelatedParty:
+    overrides.setdefault("customer_id", customer().id)
+    overrides.setdefault("related_customer_id", customer().id)
+    return cast(RelatedParty, RelatedPartyFactory(**overrides))
+
+
+def invoice(**overrides: Any) -> Invoice:
+    overrides.setdefault("customer_id", customer().id)
+    return cast(Invoice, InvoiceFactory(**overrides))
+
+
+def payment(**overrides: Any) -> Payment:
+    overrides.setdefault("customer_id", customer().id)
+    return cast(Payment, PaymentFactory(**overrides))
+
+
+def allocation(*, payment_id: int, invoice_id: int, amount_minor: int) -> PaymentAllocation:
+    return cast(
+        PaymentAllocation,
+        PaymentAllocationFactory(
+            payment_id=payment_id, invoice_id=invoice_id, amount_minor=amount_minor
+        ),
+    )

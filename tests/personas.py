@@ -34,7 +34,13 @@ class Personas:
     ada_auditor: Persona
 
     def all(self) -> list[Persona]:
-        return [self.adam_admin, self.bob_manager, self.alice_analyst, self.sam_sales, self.ada_auditor]
+        return [
+            self.adam_admin,
+            self.bob_manager,
+            self.alice_analyst,
+            self.sam_sales,
+            self.ada_auditor,
+        ]
 
 
 def _persona(session: Session, username: str, role: Role) -> Persona:

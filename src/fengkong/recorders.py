@@ -139,8 +139,8 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             spec: OutboxSpec | None = getattr(cls, "__outbox__", None)
             if not audited and spec is None:
                 continue
-            redact = getattr(cls, "__audit_redact__", frozenset())
-            ignore = getattr(cls, "__audit_ignore__", frozenset())
+            redact: frozenset[str] = getattr(cls, "__audit_redact__", frozenset())
+            ignore: frozenset[str] = getattr(cls, "__audit_ignore__", frozenset())
             if action == "create":
                 before, after = None, _row(state, redact)
             elif action == "delete":
@@ -155,7 +155,8 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             if spec is not None and event_type is not None:
                 payload = dict(after or before or {})
                 for key_column in state.mapper.primary_key:
-                    payload.setdefault(key_column.key, getattr(state.obj(), key_column.key))
+                    key = state.mapper.get_property_by_column(key_column).key
+                    payload.setdefault(key, getattr(state.obj(), key))
                 event_rows.append(_event_row(event_type, state, spec, payload))
     connection = session.connection()
     if audit_rows:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from fengkong.api.security import check_access_declared, undeclared_routes
 from fengkong.app import create_app
 from fengkong.db import Database
-from tests.factories import CustomerFactory
+from tests import factories
 from tests.personas import Personas
 
 
@@ -49,7 +49,7 @@ def test_the_auditor_may_read_customers_but_not_create_them(
     client: TestClient, personas: Personas
 ) -> None:
     auditor = personas.ada_auditor.headers
-    CustomerFactory()
+    factories.customer()
     assert client.get("/api/v1/customers", headers=auditor).status_code == 200
     response = client.post(
         "/api/v1/customers",

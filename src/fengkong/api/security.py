@@ -50,7 +50,7 @@ def undeclared_routes(app: FastAPI) -> list[str]:
 
     Walks included routers with their router-level dependencies, as FastAPI itself resolves them.
     """
-    missing = []
+    missing: list[str] = []
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute):
             continue

@@ -45,7 +45,9 @@ def spend_verification_time(password: str) -> None:
     """Verify against a decoy so a login for an unknown user takes as long as a wrong password,
     and response times do not reveal which usernames exist."""
     settings = get_settings()
-    verify_password(_decoy_hash(settings.password_time_cost, settings.password_memory_cost_kib), password)
+    verify_password(
+        _decoy_hash(settings.password_time_cost, settings.password_memory_cost_kib), password
+    )
 
 
 def needs_rehash(password_hash: str) -> bool:

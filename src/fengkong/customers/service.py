@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Select, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
@@ -42,7 +44,7 @@ class CustomerFilter:
     owner_id: int | None = None
 
 
-_SORT_COLUMNS = {
+_SORT_COLUMNS: dict[CustomerSort, ColumnElement[Any]] = {
     CustomerSort.NAME: Customer.name.asc(),
     CustomerSort.NAME_DESC: Customer.name.desc(),
     CustomerSort.CREATED: Customer.created_at.asc(),
@@ -55,7 +57,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(criteria: CustomerFilter) -> Select[tuple[Customer]]:
+def _filtered(criteria: CustomerFilter) -> Select[Customer]:
     statement = select(Customer)
     if criteria.search:
         pattern = f"%{_escape_like(criteria.search.strip())}%"
@@ -84,7 +86,7 @@ def list_customers(
     session: Session,
     actor: Actor,
     *,
-    criteria: CustomerFilter = CustomerFilter(),  # noqa: B008 - frozen, safe as a default
+    criteria: CustomerFilter = CustomerFilter(),
     sort: CustomerSort = CustomerSort.NAME,
     page: PageRequest = PageRequest(),  # noqa: B008 - frozen, safe as a default
 ) -> Page[Customer]:

@@ -35,7 +35,7 @@ class Timestamped:
 
 
 class Versioned:
-    """Optimistic concurrency: a stale write raises ``StaleDataError`` instead of losing an update."""
+    """Optimistic concurrency: a stale write raises ``StaleDataError``, never loses an update."""
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

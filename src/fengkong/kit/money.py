@@ -45,7 +45,7 @@ def normalise_currency(currency: str) -> str:
 
 def parse_amount(value: object) -> Decimal:
     """Read an amount from user input without ever passing through float."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(
             f"amount {value!r} must be given as a decimal string or integer, not float"
         )

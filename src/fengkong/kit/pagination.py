@@ -42,7 +42,7 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.page_size))
 
 
-def paginate(session: Session, statement: Select[tuple[T]], request: PageRequest) -> Page[T]:
+def paginate(session: Session, statement: Select[T], request: PageRequest) -> Page[T]:
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = session.scalars(statement.limit(request.page_size).offset(request.offset)).all()
     return Page(items=items, total=total or 0, page=request.page, page_size=request.page_size)
