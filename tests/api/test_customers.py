@@ -61,9 +61,7 @@ def test_server_owned_fields_in_a_payload_are_refused(
     assert response.json()["error"]["details"][0]["field"] == "owner_id"
 
 
-def test_a_duplicate_uscc_is_a_409_naming_the_field(
-    client: TestClient, personas: Personas
-) -> None:
+def test_a_duplicate_uscc_is_a_409_naming_the_field(client: TestClient, personas: Personas) -> None:
     existing = factories.customer()
     response = client.post(
         "/api/v1/customers",
@@ -126,3 +124,9 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/customers" in spec["paths"]
     assert "/api/v1/customers/{customer_id}" in spec["paths"]
+
+
+def test_an_unknown_api_path_answers_in_the_json_error_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -41,7 +41,8 @@ def test_a_user_created_on_the_command_line_can_get_a_working_token(database_url
     try:
         with database.session_scope() as session:
             actor = auth_service.actor_for_token(session, token)
-            assert actor is not None and actor.username == "erp"
+            assert actor is not None
+            assert actor.username == "erp"
     finally:
         database.dispose()
 

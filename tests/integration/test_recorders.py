@@ -46,7 +46,8 @@ def test_creating_a_customer_is_audited_and_announced(session: Session) -> None:
 
     (entry,) = _audit(session, "customers", customer.id)
     assert (entry.action, entry.actor_username, entry.before) == ("create", "alice", None)
-    assert entry.after is not None and entry.after["name"] == "杭州甲乙贸易有限公司"
+    assert entry.after is not None
+    assert entry.after["name"] == "杭州甲乙贸易有限公司"
     (event,) = _events(session, "customers", customer.id)
     assert event.event_type == "customer_created"
     assert event.customer_id == customer.id
@@ -74,7 +75,8 @@ def test_a_delete_keeps_what_was_deleted(session: Session) -> None:
     session.flush()
     deletion = _audit(session, "invoices", invoice_id)[-1]
     assert deletion.action == "delete"
-    assert deletion.before is not None and deletion.before["invoice_number"] == invoice.invoice_number
+    assert deletion.before is not None
+    assert deletion.before["invoice_number"] == invoice.invoice_number
     assert deletion.after is None
 
 
@@ -82,9 +84,7 @@ def test_invoices_and_payments_emit_the_event_types_monitoring_consumes(session:
     invoice = factories.invoice()
     payment = factories.payment(customer_id=invoice.customer_id)
     assert [e.event_type for e in _events(session, "invoices", invoice.id)] == ["invoice_issued"]
-    assert [e.event_type for e in _events(session, "payments", payment.id)] == [
-        "payment_received"
-    ]
+    assert [e.event_type for e in _events(session, "payments", payment.id)] == ["payment_received"]
 
 
 def test_password_hashes_never_reach_the_audit_log_and_users_emit_no_events(
@@ -94,7 +94,8 @@ def test_password_hashes_never_reach_the_audit_log_and_users_emit_no_events(
         session, Actor.system(), username="carol", role=Role.SALES, password="a-long-password"
     )
     (entry,) = _audit(session, "users", user.id)
-    assert entry.after is not None and entry.after["password_hash"] == "***"
+    assert entry.after is not None
+    assert entry.after["password_hash"] == "***"
     assert _events(session, "users", user.id) == []
 
 

@@ -29,15 +29,19 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+_MACHINE_PATHS = ("/api/", "/healthz")
+
+
+def _wants_html(request: Request) -> bool:
+    """Pages get HTML errors; the API and the health check (read by machines) get JSON."""
+    return not request.url.path.startswith(_MACHINE_PATHS)
 
 
 def _respond(
     request: Request, status: int, code: str, message: str, details: Any = None
 ) -> Response:
     renderer: HtmlRenderer | None = getattr(request.app.state, "html_error_renderer", None)
-    if not _is_api(request) and renderer is not None:
+    if renderer is not None and _wants_html(request):
         page = renderer(request, status, code, message, details)
         if page is not None:
             return page

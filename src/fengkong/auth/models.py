@@ -15,7 +15,7 @@ from fengkong.kit.time import utcnow
 class User(Timestamped, Versioned, Base):
     __tablename__ = "users"
     __audit_redact__: ClassVar[frozenset[str]] = frozenset({"password_hash"})
-    __audit_ignore__: ClassVar[frozenset[str]] = frozenset({"last_login_at"})
+    __audit_ignore__: ClassVar[frozenset[str]] = frozenset({"last_login_at", "locale"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

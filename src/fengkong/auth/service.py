@@ -111,11 +111,23 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
     return user
 
 
-def load_actor(session: Session, user_id: int) -> Actor | None:
+def find_active_user(session: Session, user_id: int) -> User | None:
     user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    return actor_for(user)
+    return user if user is not None and user.is_active else None
+
+
+def load_actor(session: Session, user_id: int) -> Actor | None:
+    user = find_active_user(session, user_id)
+    return actor_for(user) if user is not None else None
+
+
+def set_locale(session: Session, actor: Actor, *, locale: str) -> None:
+    """Save the actor's preferred UI language (a preference, so it is not audited)."""
+    if actor.user_id is None:
+        return
+    user = find_active_user(session, actor.user_id)
+    if user is not None:
+        user.locale = locale
 
 
 def create_token(

@@ -20,7 +20,8 @@ SYSTEM = Actor.system("test")
 def test_passwords_are_stored_as_argon2id_hashes(session: Session) -> None:
     user, plain = auth_service.create_user(session, SYSTEM, username="Dora", role=Role.SALES)
     assert user.username == "dora"
-    assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
+    assert user.password_hash is not None
+    assert user.password_hash.startswith("$argon2id$")
     assert plain not in user.password_hash
     assert auth_service.authenticate(session, username="dora", password=plain) is user
 
@@ -60,7 +61,8 @@ def test_a_token_is_stored_only_as_its_hash_and_resolves_to_its_user(
     actor = auth_service.actor_for_token(session, token)
     assert actor is not None
     assert (actor.username, actor.role) == ("alice_analyst", Role.CREDIT_ANALYST)
-    assert actor.can(Permission.CUSTOMERS_WRITE) and not actor.can(Permission.USERS_MANAGE)
+    assert actor.can(Permission.CUSTOMERS_WRITE)
+    assert not actor.can(Permission.USERS_MANAGE)
 
 
 def test_revoked_and_expired_tokens_stop_working(session: Session, personas: Personas) -> None:

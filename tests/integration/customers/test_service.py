@@ -48,7 +48,9 @@ def test_a_second_customer_with_the_same_uscc_is_a_conflict(session: Session) ->
 
 
 def test_search_matches_name_english_name_or_uscc_and_filters_combine(session: Session) -> None:
-    wanted = factories.customer(name="深圳华星电子有限公司", industry_code="C39", region_code="440300")
+    wanted = factories.customer(
+        name="深圳华星电子有限公司", industry_code="C39", region_code="440300"
+    )
     factories.customer(name="深圳华星物流有限公司", industry_code="G54", region_code="440300")
     factories.customer(name="北京华星电子有限公司", industry_code="C39", region_code="110000")
 
@@ -57,9 +59,7 @@ def test_search_matches_name_english_name_or_uscc_and_filters_combine(session: S
         return [customer.name for customer in page.items]
 
     Filter = service.CustomerFilter
-    assert names(Filter(search="华星", industry_section="C", region_code="440000")) == [
-        wanted.name
-    ]
+    assert names(Filter(search="华星", industry_section="C", region_code="440000")) == [wanted.name]
     assert names(Filter(search=wanted.uscc[-8:])) == [wanted.name]
     assert len(names(Filter(search="华星"))) == 3
     assert names(Filter(search="100%")) == []
@@ -78,7 +78,8 @@ def test_pages_split_the_sorted_list_without_overlap(session: Session) -> None:
     assert [page.total for page in pages] == [7, 7, 7]
     assert pages[0].pages == 3
     seen = [customer.name for page in pages for customer in page.items]
-    assert seen == sorted(seen) and len(set(seen)) == 7
+    assert seen == sorted(seen)
+    assert len(set(seen)) == 7
 
 
 def test_a_stale_version_is_refused_and_nothing_changes(session: Session) -> None:

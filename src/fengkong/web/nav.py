@@ -1,0 +1,45 @@
+"""The main navigation. A page appears in the menu only for actors allowed to open it.
+
+A later feature adds its entry to ``NAV_ITEMS`` with the permission its route requires, so the menu
+and the route's ``WebPermission`` say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fengkong.auth.actor import Actor
+from fengkong.auth.roles import Permission
+from fengkong.web.i18n import N_
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    label: str
+    path: str
+    permission: Permission | None
+    description: str
+
+    def is_current(self, path: str) -> bool:
+        if self.path == "/":
+            return path == "/"
+        return path == self.path or path.startswith(self.path + "/")
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem(N_("Home"), "/", None, N_("Your start page.")),
+    NavItem(
+        N_("Customers"),
+        "/customers",
+        Permission.CUSTOMERS_READ,
+        N_("Search customers by name or USCC, filter them and open a customer's profile."),
+    ),
+)
+
+
+def visible_items(actor: Actor | None, items: Sequence[NavItem] = NAV_ITEMS) -> list[NavItem]:
+    """The entries ``actor`` may open; nobody signed in sees none."""
+    if actor is None:
+        return []
+    return [item for item in items if item.permission is None or actor.can(item.permission)]

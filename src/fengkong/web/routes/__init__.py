@@ -1,0 +1,9 @@
+"""Page routes, one module per area. ``ROUTERS`` is what ``fengkong.web.setup`` mounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fengkong.web.routes import auth, customers, home, locale
+
+ROUTERS: tuple[APIRouter, ...] = (auth.router, locale.router, home.router, customers.router)
