@@ -33,6 +33,10 @@ ASSETS = (
     Asset("echarts", "NOTICE", "licenses/echarts-NOTICE.txt"),
     # echarts.min.js bundles zrender, its rendering engine (BSD-3-Clause).
     Asset("zrender", "LICENSE", "licenses/zrender.txt"),
+    # The interactive API docs at /docs, served locally instead of from FastAPI's default CDN.
+    Asset("swagger-ui-dist", "swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+    Asset("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    Asset("swagger-ui-dist", "LICENSE", "licenses/swagger-ui.txt"),
 )
 
 

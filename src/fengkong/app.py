@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from fengkong import __version__
 from fengkong.api import errors
-from fengkong.api.routes import customers, health, me
+from fengkong.api.routes import customers, docs, health, me
 from fengkong.api.security import check_access_declared
 from fengkong.database import open_database
 from fengkong.db import Database
@@ -21,7 +21,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         version=__version__,
         description="Customer credit-risk management: data, scores, limits, monitoring.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -31,6 +31,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     api.include_router(me.router)
     api.include_router(customers.router)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(api)
     errors.install(app)
     web_setup.install(app, settings)

@@ -73,3 +73,11 @@ def test_health_needs_no_credentials(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_the_api_docs_page_loads_swagger_ui_from_this_app_not_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
