@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -12,7 +13,9 @@ from fengkong import database as database_module
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
+from fengkong.demo import service as demo_service
 from fengkong.errors import DomainError
+from fengkong.kit.time import business_today
 from fengkong.settings import get_settings
 
 app = typer.Typer(help="Fengkong 风控 — customer credit-risk management.", no_args_is_help=True)
@@ -39,6 +42,49 @@ def serve(
 ) -> None:
     """Serve the web UI and the REST API."""
     uvicorn.run("fengkong.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(min=1, help="How many demo customers to create.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 42,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Last day of the history (default: today)."),
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when customers exist already.")
+    ] = False,
+) -> None:
+    """Load deterministic demo customers with three years of history, and one user per role.
+
+    Passwords of the demo users created are printed once.
+    """
+    settings = get_settings()
+    last_day = as_of.date() if as_of else business_today(settings.zone)
+    database = database_module.open_database()
+    started = time.perf_counter()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            if if_empty and not demo_service.is_empty(session):
+                typer.echo("customers exist already; no demo data loaded")
+                return
+            summary = demo_service.load_demo(
+                session, CLI_ACTOR, customers=customers, seed=seed, as_of=last_day
+            )
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    seconds = time.perf_counter() - started
+    typer.echo(f"demo data loaded in {seconds:.1f} s (seed {seed}, history to {last_day}):")
+    for table, count in summary.counts.items():
+        typer.echo(f"  {table:<22}{count:>12,}")
+    typer.echo(f"  {'events':<22}{summary.events:>12,}")
+    if summary.users:
+        typer.echo("demo users (passwords are shown only now):")
+        for user in summary.users:
+            typer.echo(f"  {user.username:<14}{user.role.value:<16}{user.password}")
 
 
 @db_app.command("upgrade")

@@ -18,8 +18,10 @@ from sqlalchemy.orm.attributes import get_history
 
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
+from fengkong.db import Base
 from fengkong.events.models import Event
 from fengkong.events.spec import OutboxSpec
+from fengkong.kit.bulk import insert_rows
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.time import utcnow
 
@@ -195,5 +197,4 @@ def record_bulk_load(
             }
         ],
     )
-    if events:
-        connection.execute(insert(Event), list(events))
+    insert_rows(connection, Base.metadata.tables[Event.__tablename__], events)
