@@ -16,6 +16,7 @@ os.environ.setdefault("FENGKONG_SECRET_KEY", "test-secret-key-not-for-production
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def _postgres_required() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
-def create_postgres_database() -> tuple[str, str] | None:
+def _create_postgres_database() -> tuple[str, str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"fengkong_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -55,14 +56,14 @@ def create_postgres_database() -> tuple[str, str] | None:
     except Exception as exc:
         if _postgres_required():
             raise RuntimeError(f"CI is set but PostgreSQL is unreachable: {exc}") from exc
-        return None
+        pytest.skip("PostgreSQL is not reachable (set CI=true to make this an error)")
     finally:
         admin.dispose()
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     return name, url
 
 
-def drop_postgres_database(name: str) -> None:
+def _drop_postgres_database(name: str) -> None:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -71,30 +72,30 @@ def drop_postgres_database(name: str) -> None:
         admin.dispose()
 
 
+@contextmanager
+def throwaway_database_url(backend: str, directory: Path) -> Iterator[str]:
+    """An empty database on ``backend``, dropped afterwards: an SQLite file in ``directory``, or a
+    fresh PostgreSQL database (skipped when unreachable, unless CI is set)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'fengkong.db'}"
+        return
+    name, url = _create_postgres_database()
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(name)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
-    """A migrated throw-away database on each backend."""
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("sqlite") / "fengkong.db"
-        url = f"sqlite:///{path}"
+    """A migrated throw-away database on each backend, shared by the tests of one process."""
+    with throwaway_database_url(request.param, tmp_path_factory.mktemp("db")) as url:
         upgrade(url)
         database = open_database(url)
         yield database
         database.dispose()
-        return
-    created = create_postgres_database()
-    if created is None:
-        pytest.skip("PostgreSQL is not reachable (set CI=true to make this an error)")
-    name, url = created
-    try:
-        upgrade(url)
-        database = open_database(url)
-        yield database
-        database.dispose()
-    finally:
-        drop_postgres_database(name)
 
 
 @pytest.fixture

@@ -13,22 +13,13 @@ from sqlalchemy import create_engine, inspect
 
 from fengkong.database import alembic_config, upgrade
 from fengkong.tables import metadata
-from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
+from tests.conftest import BACKENDS, throwaway_database_url
 
 
 @pytest.fixture(params=BACKENDS)
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    created = create_postgres_database()
-    if created is None:
-        pytest.skip("PostgreSQL is not reachable (set CI=true to make this an error)")
-    name, url = created
-    try:
+    with throwaway_database_url(request.param, tmp_path) as url:
         yield url
-    finally:
-        drop_postgres_database(name)
 
 
 def test_upgrade_downgrade_upgrade_leaves_the_schema_matching_the_models(

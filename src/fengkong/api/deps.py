@@ -27,15 +27,8 @@ def get_database(request: Request) -> Database:
 def unit_of_work(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent (scope="function"),
     so a client never sees success for a write that then failed to commit."""
-    session = database.session_factory()
-    try:
+    with database.session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
