@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
-from sqlalchemy import Enum as SAEnum
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -55,23 +53,6 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
     }
-
-
-def enum_type(enum_class: type[StrEnum], *, length: int = 32) -> SAEnum:
-    """A portable VARCHAR + CHECK column for a ``StrEnum`` storing its values, not its names."""
-    return SAEnum(
-        enum_class,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-        name=enum_class.__name__.lower(),
-    )
-
-
-def short_text(length: int = 200) -> String:
-    return String(length)
 
 
 def _configure_sqlite(engine: Engine) -> None:

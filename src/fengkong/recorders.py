@@ -1,4 +1,5 @@
-"""Write the audit log and the outbox from every ORM flush, in the same transaction.
+"""Stamp provenance before, and write the audit log and the outbox after, every ORM flush — in
+the same transaction.
 
 Hooking the flush means no service can forget either: a create, update or delete of any mapped
 table leaves an audit entry naming the actor (taken from ``session.info["actor"]``), and tables
@@ -22,10 +23,12 @@ from fengkong.db import Base
 from fengkong.events.models import Event
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.bulk import insert_rows
+from fengkong.kit.columns import Sourced
 from fengkong.kit.jsonable import to_jsonable
+from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.kit.time import utcnow
 
-_NEVER_DIFFED = frozenset({"updated_at", "created_at"})
+_NEVER_DIFFED = frozenset({"updated_at", "created_at", "sourced_at"})
 _REDACTED = "***"
 
 
@@ -126,12 +129,47 @@ def _ordered(objects: Iterable[Any]) -> list[InstanceState[Any]]:
     return sorted(states, key=lambda state: state.insert_order or 0)
 
 
+def _has_column_changes(obj: object) -> bool:
+    """Whether a column changed. Looks at columns only: a composite (Money) half-changed before a
+    flush cannot be built yet, so ``Session.is_modified`` may not ask it."""
+    state = inspect(obj)
+    return any(
+        get_history(obj, column_attr.key).has_changes() for column_attr in state.mapper.column_attrs
+    )
+
+
+def provenance_of(session: Session) -> Provenance:
+    """The unit of work's provenance; without one, writes are attributed to the actor."""
+    provenance = session.info.get("provenance")
+    if isinstance(provenance, Provenance):
+        return provenance
+    actor = actor_of(session)
+    source = DataSource.CLI if actor.user_id is None else DataSource.API
+    return Provenance.of(source, actor.username)
+
+
+def _stamp_provenance(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Record where each new or changed business record came from, and when."""
+    changed = [*session.new, *(obj for obj in session.dirty if _has_column_changes(obj))]
+    sourced = [obj for obj in changed if isinstance(obj, Sourced)]
+    if not sourced:
+        return
+    provenance = provenance_of(session)
+    now = utcnow()
+    for obj in sourced:
+        explicit = obj in session.new and obj.source is not None and obj.source_ref
+        if not explicit:
+            obj.source = provenance.source
+            obj.source_ref = provenance.reference
+        obj.sourced_at = now
+
+
 def _after_flush(session: Session, _flush_context: Any) -> None:
     audit_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     changes = (
         ("create", session.new),
-        ("update", [obj for obj in session.dirty if session.is_modified(obj)]),
+        ("update", [obj for obj in session.dirty if _has_column_changes(obj)]),
         ("delete", session.deleted),
     )
     for action, objects in changes:
@@ -168,6 +206,7 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
 
 
 def install(target: sessionmaker[Session]) -> None:
+    event.listen(target, "before_flush", _stamp_provenance)
     event.listen(target, "after_flush", _after_flush)
 
 

@@ -16,6 +16,7 @@ from fengkong.auth.roles import Role
 from fengkong.customers.models import Customer
 from fengkong.events.models import Event
 from fengkong.kit.money import Money
+from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.recorders import MissingActor
 from tests import factories
 
@@ -139,3 +140,24 @@ def test_the_database_refuses_an_outstanding_larger_than_the_invoice(session: Se
     invoice.outstanding_minor = 10001
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_each_write_is_stamped_with_where_it_came_from(session: Session) -> None:
+    session.info["provenance"] = Provenance.of(DataSource.IMPORT, "import 17")
+    customer = factories.customer()
+    assert (customer.source, customer.source_ref) == (DataSource.IMPORT, "import 17")
+    first_stamp = customer.sourced_at
+
+    session.info["provenance"] = Provenance.of(DataSource.UI, "alice")
+    customer.name = "改名后的公司"
+    session.flush()
+    assert (customer.source, customer.source_ref) == (DataSource.UI, "alice")
+    assert customer.sourced_at >= first_stamp
+
+
+def test_without_a_declared_provenance_a_system_actor_counts_as_the_command_line(
+    session: Session,
+) -> None:
+    session.info.pop("provenance", None)
+    customer = factories.customer()
+    assert (customer.source, customer.source_ref) == (DataSource.CLI, "test")

@@ -133,7 +133,7 @@ def test_the_list_is_split_into_pages_that_keep_the_filters(
     analyst: WebClient, session: Session
 ) -> None:
     CustomerFactory.create_batch(30, status=CustomerStatus.ACTIVE)
-    CustomerFactory.create_batch(2, status=CustomerStatus.ARCHIVED)
+    CustomerFactory.create_batch(2, status=CustomerStatus.DORMANT)
     first = analyst.get("/customers?status=active")
     assert len(names_in(first.text)) == 25
     assert "第 1–25 条，共 30 个客户" in first.text

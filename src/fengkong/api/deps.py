@@ -15,6 +15,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.db import Database
 from fengkong.errors import NotAuthenticated
+from fengkong.kit.provenance import DataSource, Provenance
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `fengkong token create`")
 
@@ -44,6 +45,7 @@ def bearer_actor(
     if actor is None:
         raise NotAuthenticated("the API token is unknown, revoked or expired")
     session.info["actor"] = actor
+    session.info["provenance"] = Provenance.of(DataSource.API, actor.username)
     return actor
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.auth.roles import Role
-from fengkong.db import Base, enum_type
-from fengkong.kit.columns import Timestamped, Versioned
+from fengkong.db import Base
+from fengkong.kit.columns import Timestamped, Versioned, enum_type
 from fengkong.kit.time import utcnow
 
 

@@ -7,13 +7,21 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.contracts.status import ContractStatus
-from fengkong.db import Base, enum_type
+from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
-from fengkong.kit.columns import Timestamped, Versioned, minor_units, money
+from fengkong.kit.columns import (
+    Archivable,
+    Sourced,
+    Timestamped,
+    Versioned,
+    enum_type,
+    minor_units,
+    money,
+)
 from fengkong.kit.money import Money
 
 
-class Contract(Timestamped, Versioned, Base):
+class Contract(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "contracts"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="contract_signed", updated="contract_updated"

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
-from fengkong.kit.columns import Timestamped, Versioned
+from fengkong.kit.columns import Archivable, Sourced, Timestamped, Versioned
 
 
-class CreditReport(Timestamped, Versioned, Base):
+class CreditReport(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "credit_reports"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="credit_report_updated", updated="credit_report_updated"
@@ -28,3 +28,6 @@ class CreditReport(Timestamped, Versioned, Base):
     report_date: Mapped[date] = mapped_column(index=True)
     valid_until: Mapped[date | None] = mapped_column()
     summary: Mapped[str | None] = mapped_column(Text)
+    # Outside data (registry aggregators, agencies) can be linked by a person's or company's name,
+    # which is ambiguous; it stays unverified until matched on the USCC.
+    verified: Mapped[bool] = mapped_column(default=False)

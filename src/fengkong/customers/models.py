@@ -1,20 +1,28 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fengkong.customers.status import CustomerStatus, RelationType
-from fengkong.db import Base, enum_type
+from fengkong.customers.status import CustomerStatus, RelationType, USCCVerification
+from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
-from fengkong.kit.columns import Timestamped, Versioned, minor_units, optional_money
+from fengkong.kit.columns import (
+    Archivable,
+    Sourced,
+    Timestamped,
+    Versioned,
+    enum_type,
+    minor_units,
+    optional_money,
+)
 from fengkong.kit.money import Money
 
 
-class Customer(Timestamped, Versioned, Base):
+class Customer(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "customers"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="customer_created", updated="customer_updated", customer_attribute="id"
@@ -50,6 +58,12 @@ class Customer(Timestamped, Versioned, Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    uscc_verification: Mapped[USCCVerification] = mapped_column(
+        enum_type(USCCVerification, length=16), default=USCCVerification.UNVERIFIED
+    )
+    uscc_verified_at: Mapped[datetime | None] = mapped_column()
+    # What the registry said when it disagreed (e.g. another registered name for this USCC).
+    uscc_verification_note: Mapped[str | None] = mapped_column(String(300))
 
 
 class CustomerContact(Timestamped, Base):
@@ -69,7 +83,7 @@ class CustomerContact(Timestamped, Base):
     is_primary: Mapped[bool] = mapped_column(default=False)
 
 
-class RelatedParty(Timestamped, Versioned, Base):
+class RelatedParty(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "related_parties"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="related_party_linked",
@@ -96,3 +110,6 @@ class RelatedParty(Timestamped, Versioned, Base):
     ownership_share: Mapped[Decimal | None] = mapped_column(Numeric(7, 6))
     since: Mapped[date | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(String(500))
+    # Outside data (registry aggregators, agencies) can be linked by a person's or company's name,
+    # which is ambiguous; it stays unverified until matched on the USCC.
+    verified: Mapped[bool] = mapped_column(default=False)

@@ -41,6 +41,7 @@ class CustomerFilter:
     industry_section: str | None = None
     region_code: str | None = None
     owner_id: int | None = None
+    include_archived: bool = False
 
 
 _SORT_COLUMNS: dict[CustomerSort, ColumnElement[Any]] = {
@@ -76,6 +77,8 @@ def _filtered(criteria: CustomerFilter) -> Select[Customer]:
         region = criteria.region_code.strip()
         prefix = region.rstrip("0") if region.endswith("0000") else region.removesuffix("00")
         statement = statement.where(Customer.region_code.like(f"{_escape_like(prefix)}%"))
+    if not criteria.include_archived:
+        statement = statement.where(Customer.archived_at.is_(None))
     if criteria.owner_id is not None:
         statement = statement.where(Customer.owner_id == criteria.owner_id)
     return statement

@@ -7,15 +7,21 @@ class CustomerStatus(StrEnum):
     PROSPECT = "prospect"
     ACTIVE = "active"
     DORMANT = "dormant"
-    ARCHIVED = "archived"
 
 
 CUSTOMER_TRANSITIONS: dict[CustomerStatus, frozenset[CustomerStatus]] = {
-    CustomerStatus.PROSPECT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.ARCHIVED}),
-    CustomerStatus.ACTIVE: frozenset({CustomerStatus.DORMANT, CustomerStatus.ARCHIVED}),
-    CustomerStatus.DORMANT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.ARCHIVED}),
-    CustomerStatus.ARCHIVED: frozenset({CustomerStatus.ACTIVE}),
+    CustomerStatus.PROSPECT: frozenset({CustomerStatus.ACTIVE}),
+    CustomerStatus.ACTIVE: frozenset({CustomerStatus.DORMANT}),
+    CustomerStatus.DORMANT: frozenset({CustomerStatus.ACTIVE}),
 }
+
+
+class USCCVerification(StrEnum):
+    """Whether a business registry confirmed the customer's USCC and name."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
 
 
 class RelationType(StrEnum):

@@ -30,6 +30,7 @@ from fengkong.demo.generator import TABLES, Array, DemoData, TableRows, generate
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.bulk import insert_columns
 from fengkong.kit.jsonable import to_jsonable
+from fengkong.kit.provenance import DataSource
 from fengkong.kit.time import utcnow
 from fengkong.settings import get_settings
 
@@ -110,7 +111,7 @@ def load_demo(
     }
     with _roomy_sqlite_cache(connection):
         for name, rows in data.tables.items():
-            columns = _stamped(rows, moments[name])
+            columns = _stamped(rows, moments[name], source_ref=f"demo seed {seed}")
             insert_columns(connection, _table(name), {k: v.tolist() for k, v in columns.items()})
         events = _events(data, moments, recorded_at=utcnow())
         recorders.record_bulk_load(
@@ -180,12 +181,19 @@ def _moments(dates: Array, zone: ZoneInfo) -> Array:
     return np.array(midnights, dtype=object)[inverse]
 
 
-def _stamped(rows: TableRows, moments: Array) -> dict[str, Array]:
-    """The rows' columns plus what the ORM would have set: timestamps and the first version."""
+def _stamped(rows: TableRows, moments: Array, *, source_ref: str) -> dict[str, Array]:
+    """The rows' columns plus what the ORM would have set: timestamps, provenance and the first
+    version."""
     columns = dict(rows.columns)
     table = _table(rows.table)
     if "created_at" in table.c:
         columns |= {"created_at": moments, "updated_at": moments}
+    if "source" in table.c:
+        columns |= {
+            "source": np.full(len(rows), DataSource.DEMO.value, dtype=object),
+            "source_ref": np.full(len(rows), source_ref, dtype=object),
+            "sourced_at": moments,
+        }
     if "version" in table.c:
         columns["version"] = np.ones(len(rows), dtype=np.int64)
     return columns

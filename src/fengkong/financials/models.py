@@ -8,7 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
-from fengkong.kit.columns import Timestamped, Versioned, minor_units, optional_money
+from fengkong.kit.columns import (
+    Archivable,
+    Sourced,
+    Timestamped,
+    Versioned,
+    minor_units,
+    optional_money,
+)
 from fengkong.kit.money import Money
 
 STATEMENT_LINES: tuple[str, ...] = (
@@ -29,7 +36,7 @@ STATEMENT_LINES: tuple[str, ...] = (
 as Chinese Accounting Standards statements are filed: ``period_months`` says how many months."""
 
 
-class FinancialStatement(Timestamped, Versioned, Base):
+class FinancialStatement(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "financial_statements"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="financial_statement_filed", updated="financial_statement_updated"

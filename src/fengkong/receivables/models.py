@@ -6,14 +6,22 @@ from typing import ClassVar
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fengkong.db import Base, enum_type
+from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
-from fengkong.kit.columns import Timestamped, Versioned, minor_units, money
+from fengkong.kit.columns import (
+    Archivable,
+    Sourced,
+    Timestamped,
+    Versioned,
+    enum_type,
+    minor_units,
+    money,
+)
 from fengkong.kit.money import Money
 from fengkong.receivables.status import InvoiceStatus
 
 
-class Invoice(Timestamped, Versioned, Base):
+class Invoice(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "invoices"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="invoice_issued", updated="invoice_updated"
@@ -34,19 +42,19 @@ class Invoice(Timestamped, Versioned, Base):
     invoice_number: Mapped[str] = mapped_column(String(64), unique=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id", ondelete="SET NULL"))
-    issue_date: Mapped[date] = mapped_column(index=True)
-    due_date: Mapped[date] = mapped_column(index=True)
+    issue_date: Mapped[date] = mapped_column()
+    due_date: Mapped[date] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = minor_units()
     outstanding_minor: Mapped[int] = minor_units()
     amount: Mapped[Money] = money("amount_minor")
     outstanding: Mapped[Money] = money("outstanding_minor")
     status: Mapped[InvoiceStatus] = mapped_column(
-        enum_type(InvoiceStatus), default=InvoiceStatus.OPEN, index=True
+        enum_type(InvoiceStatus), default=InvoiceStatus.OPEN
     )
 
 
-class Payment(Timestamped, Versioned, Base):
+class Payment(Sourced, Archivable, Timestamped, Versioned, Base):
     __tablename__ = "payments"
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="payment_received", updated="payment_updated"
@@ -58,7 +66,7 @@ class Payment(Timestamped, Versioned, Base):
         ForeignKey("customers.id", ondelete="RESTRICT"), index=True
     )
     payment_reference: Mapped[str] = mapped_column(String(64), unique=True)
-    paid_on: Mapped[date] = mapped_column(index=True)
+    paid_on: Mapped[date] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = minor_units()
     amount: Mapped[Money] = money("amount_minor")

@@ -13,9 +13,10 @@ from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.errors import NotAuthenticated
+from fengkong.i18n import resolve_locale
+from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.settings import Locale, Settings
 from fengkong.web import sessions
-from fengkong.web.i18n import resolve_locale
 
 
 def app_settings(request: Request) -> Settings:
@@ -35,6 +36,7 @@ def session_actor(request: Request, session: DbSession) -> Actor | None:
     preference = user.locale if user is not None else None
     if actor is not None:
         session.info["actor"] = actor
+        session.info["provenance"] = Provenance.of(DataSource.UI, actor.username)
     request.state.actor = actor
     request.state.locale = resolve_locale(
         user_preference=preference,

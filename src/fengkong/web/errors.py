@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from fengkong.i18n import N_
 from fengkong.web.csrf import CsrfFailed
-from fengkong.web.i18n import N_
 from fengkong.web.redirects import login_url
 from fengkong.web.templating import is_htmx, render
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fengkong.auth.roles import Role
 from fengkong.customers.status import CustomerStatus
-from fengkong.web.i18n import N_
+from fengkong.i18n import N_
 
 ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: N_("Administrator"),
@@ -18,5 +18,4 @@ CUSTOMER_STATUS_LABELS: dict[CustomerStatus, str] = {
     CustomerStatus.PROSPECT: N_("Prospect"),
     CustomerStatus.ACTIVE: N_("Active"),
     CustomerStatus.DORMANT: N_("Dormant"),
-    CustomerStatus.ARCHIVED: N_("Archived"),
 }

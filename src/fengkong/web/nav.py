@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
-from fengkong.web.i18n import N_
+from fengkong.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)

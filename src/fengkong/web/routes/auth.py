@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from fengkong.api.deps import DbSession
 from fengkong.auth import service as auth_service
+from fengkong.i18n import N_, translations
 from fengkong.web import sessions
 from fengkong.web.deps import PUBLIC, OptionalActor, request_locale
-from fengkong.web.i18n import N_, translations
 from fengkong.web.redirects import safe_local_path
 from fengkong.web.templating import render
 

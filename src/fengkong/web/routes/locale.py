@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from fengkong.api.deps import DbSession
 from fengkong.auth import service as auth_service
+from fengkong.i18n import as_locale
 from fengkong.web import sessions
 from fengkong.web.deps import PUBLIC, OptionalActor
-from fengkong.web.i18n import as_locale
 from fengkong.web.redirects import safe_local_path
 
 router = APIRouter(include_in_schema=False)

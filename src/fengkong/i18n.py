@@ -1,4 +1,5 @@
-"""Translations for the UI: gettext catalogues kept as ``.po`` files, compiled in memory.
+"""Translations for the UI, the API and the CLI: gettext catalogues kept as ``.po`` files,
+compiled in memory.
 
 The catalogues live in ``translations/<locale>/LC_MESSAGES/messages.po``. They are compiled when
 first needed with Babel (``read_po`` + ``write_mo``), so there is no ``.mo`` to build or commit and
@@ -8,6 +9,8 @@ the source language and its catalogue stays empty unless an English wording need
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from gettext import GNUTranslations
 from io import BytesIO
@@ -41,6 +44,40 @@ def translations(locale: Locale) -> GNUTranslations:
     write_mo(compiled, catalogue)
     compiled.seek(0)
     return GNUTranslations(compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Text for a person, translated where it is shown: services say what happened (a message id
+    marked with ``N_`` and its parameters), entry points say it in the reader's language.
+
+    Parameters use gettext's ``%(name)s`` placeholders.
+    """
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, locale: Locale) -> str:
+        text = translations(locale).gettext(self.msgid)
+        return text % dict(self.params) if self.params else text
+
+
+def negotiate_locale(accept_language: str | None, default: Locale) -> Locale:
+    """The supported locale an ``Accept-Language`` header prefers (zh, zh-CN, zh-Hans → zh_CN)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            continue
+        ranked.append((-weight, position, tag.strip().lower()))
+    for _weight, _position, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return default
 
 
 def as_locale(value: object) -> Locale | None:

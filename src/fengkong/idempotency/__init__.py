@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried API write returns the first response and writes nothing twice."""

@@ -1,0 +1,1 @@
+"""File imports (CSV, XLSX) of every kind of customer data: validate, then write all or nothing."""
