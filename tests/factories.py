@@ -10,10 +10,16 @@ from sqlalchemy.orm import Session
 
 from fengkong.auth.models import User
 from fengkong.auth.roles import Role
+from fengkong.contracts.models import Contract
+from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.customers.status import CustomerStatus, RelationType
 from fengkong.customers.uscc import check_digit
+from fengkong.financials.models import FinancialStatement
 from fengkong.kit.money import Money
+from fengkong.legal_events.kinds import LegalEventType
+from fengkong.legal_events.models import LegalEvent
+from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
 
 _ALL: list[type[factory.alchemy.SQLAlchemyModelFactory]] = []
@@ -113,13 +119,11 @@ def related_party(**overrides: Any) -> RelatedParty:
 
 
 def invoice(**overrides: Any) -> Invoice:
-    overrides.setdefault("customer_id", customer().id)
-    return cast(Invoice, InvoiceFactory(**overrides))
+    return cast(Invoice, InvoiceFactory(**_with_customer(overrides)))
 
 
 def payment(**overrides: Any) -> Payment:
-    overrides.setdefault("customer_id", customer().id)
-    return cast(Payment, PaymentFactory(**overrides))
+    return cast(Payment, PaymentFactory(**_with_customer(overrides)))
 
 
 def allocation(*, payment_id: int, invoice_id: int, amount_minor: int) -> PaymentAllocation:
@@ -129,3 +133,92 @@ def allocation(*, payment_id: int, invoice_id: int, amount_minor: int) -> Paymen
             payment_id=payment_id, invoice_id=invoice_id, amount_minor=amount_minor
         ),
     )
+
+
+class FinancialStatementFactory(_Base):
+    class Meta:
+        model = FinancialStatement
+
+    period_end = date(2025, 12, 31)
+    period_months = 12
+    published_on = date(2026, 4, 30)
+    audited = True
+    currency = "CNY"
+    total_assets_minor = 10_000_000_00
+    current_assets_minor = 6_000_000_00
+    cash_minor = 1_000_000_00
+    accounts_receivable_minor = 2_000_000_00
+    inventory_minor = 1_500_000_00
+    total_liabilities_minor = 5_500_000_00
+    current_liabilities_minor = 4_000_000_00
+    total_equity_minor = 4_500_000_00
+    revenue_minor = 12_000_000_00
+    net_profit_minor = 600_000_00
+    interest_expense_minor = 150_000_00
+    operating_cash_flow_minor = 800_000_00
+
+
+class OrderFactory(_Base):
+    class Meta:
+        model = Order
+
+    order_number = factory.Sequence(lambda n: f"SO-{n:06d}")
+    ordered_on = date(2026, 1, 5)
+    amount = factory.LazyFunction(lambda: Money.of("5000.00", "CNY"))
+
+
+class ContractFactory(_Base):
+    class Meta:
+        model = Contract
+
+    contract_number = factory.Sequence(lambda n: f"HT-{n:06d}")
+    signed_on = date(2025, 12, 1)
+    starts_on = date(2026, 1, 1)
+    ends_on = date(2026, 12, 31)
+    amount = factory.LazyFunction(lambda: Money.of("1200000.00", "CNY"))
+    payment_terms_days = 60
+
+
+class CreditReportFactory(_Base):
+    class Meta:
+        model = CreditReport
+
+    agency = "中诚信"
+    rating = "A"
+    score = 72.5
+    report_date = date(2026, 3, 1)
+
+
+class LegalEventFactory(_Base):
+    class Meta:
+        model = LegalEvent
+
+    event_type = LegalEventType.LAWSUIT
+    occurred_on = date(2026, 2, 14)
+    case_number = factory.Sequence(lambda n: f"(2026)沪0115民初{n}号")
+    authority = "上海市浦东新区人民法院"
+
+
+def _with_customer(overrides: dict[str, Any]) -> dict[str, Any]:
+    overrides.setdefault("customer_id", customer().id)
+    return overrides
+
+
+def financial_statement(**overrides: Any) -> FinancialStatement:
+    return cast(FinancialStatement, FinancialStatementFactory(**_with_customer(overrides)))
+
+
+def order(**overrides: Any) -> Order:
+    return cast(Order, OrderFactory(**_with_customer(overrides)))
+
+
+def contract(**overrides: Any) -> Contract:
+    return cast(Contract, ContractFactory(**_with_customer(overrides)))
+
+
+def credit_report(**overrides: Any) -> CreditReport:
+    return cast(CreditReport, CreditReportFactory(**_with_customer(overrides)))
+
+
+def legal_event(**overrides: Any) -> LegalEvent:
+    return cast(LegalEvent, LegalEventFactory(**_with_customer(overrides)))
