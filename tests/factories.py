@@ -113,8 +113,9 @@ def customer(**overrides: Any) -> Customer:
 
 
 def related_party(**overrides: Any) -> RelatedParty:
-    overrides.setdefault("customer_id", customer().id)
-    overrides.setdefault("related_customer_id", customer().id)
+    for key in ("customer_id", "related_customer_id"):
+        if key not in overrides:
+            overrides[key] = customer().id
     return cast(RelatedParty, RelatedPartyFactory(**overrides))
 
 
@@ -200,7 +201,8 @@ class LegalEventFactory(_Base):
 
 
 def _with_customer(overrides: dict[str, Any]) -> dict[str, Any]:
-    overrides.setdefault("customer_id", customer().id)
+    if "customer_id" not in overrides:  # not setdefault: that would build an unused customer
+        overrides["customer_id"] = customer().id
     return overrides
 
 

@@ -6,7 +6,23 @@ from fastapi import APIRouter, FastAPI
 
 from fengkong import __version__
 from fengkong.api import errors
-from fengkong.api.routes import customers, docs, health, me
+from fengkong.api.routes import (
+    connectors,
+    contracts,
+    credit_reports,
+    customers,
+    docs,
+    financial_statements,
+    health,
+    imports,
+    invoices,
+    legal_events,
+    me,
+    orders,
+    payments,
+    quality,
+    related_parties,
+)
 from fengkong.api.security import check_access_declared
 from fengkong.database import open_database
 from fengkong.db import Database
@@ -30,6 +46,20 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     api = APIRouter(prefix="/api/v1")
     api.include_router(me.router)
     api.include_router(customers.router)
+    for router in (
+        related_parties.router,
+        financial_statements.router,
+        invoices.router,
+        payments.router,
+        orders.router,
+        contracts.router,
+        credit_reports.router,
+        legal_events.router,
+    ):
+        api.include_router(router)
+    api.include_router(connectors.router)
+    api.include_router(quality.router)
+    api.include_router(imports.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(api)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+import unicodedata
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,10 +18,18 @@ from fengkong import database as database_module
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
+from fengkong.connectors import service as connectors_service
+from fengkong.connectors.models import DataKind
 from fengkong.demo import service as demo_service
 from fengkong.errors import DomainError
+from fengkong.i18n import N_, Message, as_locale
+from fengkong.imports import service as import_service
+from fengkong.imports.exports import ROW_HEADER
+from fengkong.imports.kinds import ImportKind
+from fengkong.imports.models import ImportStatus
+from fengkong.imports.problems import ImportFailed, RowError
 from fengkong.kit.time import business_today
-from fengkong.settings import get_settings
+from fengkong.settings import Locale, get_settings
 
 app = typer.Typer(help="Fengkong 风控 — customer credit-risk management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -149,3 +162,214 @@ def token_create(
     finally:
         database.dispose()
     typer.echo(token)
+
+
+connectors_app = typer.Typer(
+    help="Credit-data connectors: agency reports, business registry, court records.",
+    no_args_is_help=True,
+)
+app.add_typer(connectors_app, name="connectors")
+PULL_BATCH = 200  # customers per transaction for --all: a failure loses one batch, not the run
+
+
+@connectors_app.command("pull")
+def connectors_pull(
+    customer: Annotated[int | None, typer.Option(help="The customer's id.")] = None,
+    all_customers: Annotated[
+        bool, typer.Option("--all", help="Every customer that is not archived.")
+    ] = False,
+    kind: Annotated[
+        list[DataKind] | None, typer.Option(help="Pull only this kind (repeatable; default: all).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Pull even data that is recent enough (costs money).")
+    ] = False,
+) -> None:
+    """Pull credit data through the configured provider waterfalls (FENGKONG_CONNECTORS_*)."""
+    if (customer is None) == (not all_customers):
+        raise typer.BadParameter("give either --customer ID or --all")
+    kinds = tuple(kind or connectors_service.KINDS)
+    database = database_module.open_database()
+    results: list[connectors_service.KindResult] = []
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            config = connectors_service.connector_config(get_settings())
+            ids = (
+                [customer]
+                if customer is not None
+                else connectors_service.pullable_customer_ids(session)
+            )
+        for start in range(0, len(ids), PULL_BATCH):
+            with database.session_scope(actor=CLI_ACTOR) as session:
+                for customer_id in ids[start : start + PULL_BATCH]:
+                    summary = connectors_service.pull(
+                        session,
+                        CLI_ACTOR,
+                        customer_id=customer_id,
+                        kinds=kinds,
+                        force=force,
+                        config=config,
+                    )
+                    results.extend(summary.results)
+            if len(ids) > PULL_BATCH:
+                typer.echo(f"  {min(start + PULL_BATCH, len(ids)):,} of {len(ids):,} customers")
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    _print_pull_totals(len(ids), results)
+
+
+def _print_pull_totals(customers: int, results: list[connectors_service.KindResult]) -> None:
+    typer.echo(f"pulled credit data for {customers:,} customer(s):")
+    for kind in connectors_service.KINDS:
+        of_kind = [result for result in results if result.kind is kind]
+        if not of_kind:
+            continue
+        outcomes: dict[str, int] = {}
+        for result in of_kind:
+            label = result.outcome.value if result.outcome else "no provider configured"
+            outcomes[label] = outcomes.get(label, 0) + 1
+            if result.verification is not None:
+                label = f"uscc {result.verification.value}"
+                outcomes[label] = outcomes.get(label, 0) + 1
+        stored = {
+            "created": sum(result.created for result in of_kind),
+            "updated": sum(result.updated for result in of_kind),
+            "unverified": sum(result.unverified for result in of_kind),
+            "skipped": sum(result.skipped for result in of_kind),
+        }
+        typer.echo(f"  {kind.value}: " + ", ".join(f"{k} {v:,}" for k, v in outcomes.items()))
+        typer.echo("    records " + ", ".join(f"{k} {v:,}" for k, v in stored.items()))
+    costs = connectors_service.sum_costs(call.cost for result in results for call in result.calls)
+    typer.echo("  cost: " + (", ".join(str(cost) for cost in costs) or "none"))
+
+
+@connectors_app.command("costs")
+def connectors_costs(
+    months: Annotated[int, typer.Option(min=1, max=60, help="Months to break down.")] = 12,
+) -> None:
+    """What the providers were asked and charged: per provider, and per month."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            report = connectors_service.cost_report(
+                session, CLI_ACTOR, months=months, zone=get_settings().zone
+            )
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    if not report.providers:
+        typer.echo("no provider has been called yet")
+        return
+    typer.echo(f"{'provider':<16}{'calls':>10}{'found':>10}  cost")
+    for provider in report.providers:
+        cost = ", ".join(str(money) for money in provider.costs) or "free"
+        typer.echo(f"{provider.provider:<16}{provider.calls:>10,}{provider.found:>10,}  {cost}")
+    typer.echo(f"{'total':<36}  " + (", ".join(str(money) for money in report.total) or "free"))
+    typer.echo(f"\n{'month':<10}{'provider':<16}{'calls':>10}  cost")
+    for month in report.months:
+        cost = ", ".join(str(money) for money in month.costs) or "free"
+        typer.echo(f"{month.month:<10}{month.provider:<16}{month.calls:>10,}  {cost}")
+
+
+class Language(StrEnum):
+    ZH_CN = "zh_CN"
+    EN = "en"
+
+
+IMPORT_ERRORS_SHOWN = 50
+_PROBLEM_COLUMNS = (ROW_HEADER, N_("column in file"), N_("cell value"), N_("what is wrong"))
+_MORE_PROBLEMS = N_("… and %(count)s more problems.")
+_REJECTS_WRITTEN = N_("Rejected rows, with the reason for each: %(path)s")
+_NOT_IMPORTED = N_("(not imported)")
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="A .csv or .xlsx file."),
+    ],
+    partial: Annotated[
+        bool,
+        typer.Option("--partial", help="Write the valid rows; the rest go to FILE.rejects.csv."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file and say what would change.")
+    ] = False,
+    lang: Annotated[
+        Language | None, typer.Option(help="Language of the messages (default: the configured).")
+    ] = None,
+) -> None:
+    """Import customers, related parties, statements, invoices, payments, orders, contracts,
+    credit reports or legal events from CSV (UTF-8 or GBK) or XLSX.
+
+    All or nothing unless --partial: any problem is listed and nothing is written (exit code 1).
+    Importing the same file again changes nothing.
+    """
+    locale = as_locale(lang.value if lang else None) or get_settings().default_locale
+    database = database_module.open_database()
+    started = time.perf_counter()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            result = import_service.import_file(
+                session,
+                CLI_ACTOR,
+                kind=kind,
+                path=file,
+                file_name=file.name,
+                partial=partial,
+                dry_run=dry_run,
+                locale=locale,
+            )
+    except ImportFailed as error:
+        localised = error.localised(locale)
+        typer.secho(localised.message, err=True, fg=typer.colors.RED)
+        _print_problems(localised.errors, localised.count, locale)
+        raise typer.Exit(code=1) from error
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    seconds = time.perf_counter() - started
+    typer.echo(f"{import_service.describe(result).render(locale)} ({seconds:.1f} s)")
+    if dry_run:
+        typer.echo(f"{file.name}: {result.file_format.value} {result.encoding or ''}".rstrip())
+        for mapped in result.columns:
+            target = mapped.column.name if mapped.column else Message(_NOT_IMPORTED).render(locale)
+            typer.echo(f"  {mapped.header} → {target}")
+    _print_problems(result.errors, result.error_count, locale)
+    if result.rejects_file is not None:
+        rejects = file.with_name(f"{file.stem}.rejects.csv")
+        shutil.copyfile(result.rejects_file, rejects)
+        typer.echo(Message(_REJECTS_WRITTEN, {"path": rejects}).render(locale))
+    if result.status is ImportStatus.REJECTED or (dry_run and result.error_count):
+        raise typer.Exit(code=1)
+
+
+def _print_problems(errors: Sequence[RowError], count: int, locale: Locale) -> None:
+    """Problems as a table on stderr: row, column, value, message."""
+    if not errors:
+        return
+    rows = [[Message(title).render(locale) for title in _PROBLEM_COLUMNS]]
+    rows += [
+        [str(error.row or ""), error.column or "", error.value or "", error.message.render(locale)]
+        for error in errors[:IMPORT_ERRORS_SHOWN]
+    ]
+    widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=False)
+        ]
+        typer.echo("  ".join([*cells, row[3]]), err=True)
+    if count > IMPORT_ERRORS_SHOWN:
+        more = Message(_MORE_PROBLEMS, {"count": count - IMPORT_ERRORS_SHOWN})
+        typer.echo(more.render(locale), err=True)
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

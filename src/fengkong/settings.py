@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Locale = Literal["zh_CN", "en"]
 SUPPORTED_LOCALES: tuple[Locale, ...] = ("zh_CN", "en")
+
+# A provider waterfall written as the environment carries it: ``folder,sandbox``.
+ProviderNames = Annotated[tuple[str, ...], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -32,6 +35,34 @@ class Settings(BaseSettings):
     password_memory_cost_kib: int = Field(default=65536, ge=8)
     session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
     cookie_secure: bool = False
+    # File imports: anything larger is refused (HTTP 413) before it is parsed.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    import_max_rows: int = Field(default=2_000_000, ge=1)
+    import_max_line_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # What an .xlsx may expand to when unzipped (zip bombs). calamine holds a sheet in memory,
+    # about 1.7 times its unzipped size: 256 MiB keeps an import under 1 GB.
+    import_max_unzipped_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
+
+    # Credit-data connectors (docs/connectors.md): providers tried in order per kind of data. The
+    # sandbox invents data, so no kind uses it unless configured to.
+    connectors_agency: ProviderNames = ("folder",)
+    connectors_registry: ProviderNames = ()
+    connectors_court: ProviderNames = ()
+    connectors_folder: Path | None = None
+    # The age rule: data of a kind newer than this many days is not bought again (unless forced).
+    connectors_agency_max_age_days: int = Field(default=90, ge=0)
+    connectors_registry_max_age_days: int = Field(default=30, ge=0)
+    connectors_court_max_age_days: int = Field(default=7, ge=0)
+    # Data quality (docs/data-quality.md): when the latest statement or credit report is stale.
+    quality_statement_stale_months: int = Field(default=18, ge=1)
+    quality_report_stale_months: int = Field(default=12, ge=1)
+
+    @field_validator("connectors_agency", "connectors_registry", "connectors_court", mode="before")
+    @classmethod
+    def _provider_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -48,6 +79,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'fengkong.db').resolve()}"
+
+    @property
+    def resolved_connectors_folder(self) -> Path:
+        """Where the folder provider reads export files (default: ``<data_dir>/connectors``)."""
+        return self.connectors_folder or self.data_dir / "connectors"
 
     @property
     def zone(self) -> ZoneInfo:

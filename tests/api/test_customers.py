@@ -70,7 +70,9 @@ def test_a_duplicate_uscc_is_a_409_naming_the_field(client: TestClient, personas
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "duplicate_uscc"
-    assert response.json()["error"]["details"] == [{"field": "uscc", "value": existing.uscc}]
+    assert response.json()["error"]["details"] == [
+        {"field": "uscc", "value": existing.uscc, "message": "already used by another customer"}
+    ]
 
 
 def test_a_stale_if_match_gets_412_and_a_fresh_one_updates(
@@ -130,3 +132,22 @@ def test_an_unknown_api_path_answers_in_the_json_error_shape(client: TestClient)
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_malformed_if_match_is_a_422_naming_the_header(
+    client: TestClient, personas: Personas
+) -> None:
+    customer = factories.customer()
+    response = client.patch(
+        f"/api/v1/customers/{customer.id}",
+        headers={**personas.alice_analyst.headers, "If-Match": '"some-other-etag"'},
+        json={"name": "新名称有限公司"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "If-Match"
+    wildcard = client.patch(
+        f"/api/v1/customers/{customer.id}",
+        headers={**personas.alice_analyst.headers, "If-Match": "*"},
+        json={"name": "新名称有限公司"},
+    )
+    assert wildcard.status_code == 200

@@ -35,7 +35,7 @@ def test_every_role_sees_the_pages_its_permissions_open(
 ) -> None:
     web = signed_in(getattr(personas, persona))
     home = web.get("/").text
-    assert menu_of(home) == ["/", "/customers"]
+    assert menu_of(home) == ["/", "/customers", "/data-quality"]
     assert 'href="/" aria-current="page"' in home
     assert 'href="/customers" aria-current="page"' in web.get("/customers").text
 
@@ -87,7 +87,7 @@ def test_a_page_needing_a_permission_the_role_lacks_shows_access_denied(
     response = signed_in(personas.sam_sales).get("/admin-only")
     assert response.status_code == 403
     assert "无权访问" in response.text
-    assert menu_of(response.text) == ["/", "/customers"]
+    assert menu_of(response.text) == ["/", "/customers", "/data-quality"]
     assert signed_in(personas.adam_admin).get("/admin-only").status_code == 200
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -64,6 +65,36 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+_UNIQUE_VIOLATIONS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL's SQLSTATE 23505, or SQLite's unique/primary-key constraint."""
+    original = exc.orig
+    return (
+        getattr(original, "sqlstate", None) == "23505"
+        or getattr(original, "sqlite_errorname", None) in _UNIQUE_VIOLATIONS
+    )
+
+
+def _unexpected_error(request: Request, exc: Exception) -> Response:
+    incident = uuid.uuid4().hex[:12]
+    logger.error(
+        "unhandled error %s on %s %s",
+        incident,
+        request.method,
+        request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return _respond(
+        request,
+        500,
+        "internal_error",
+        f"an unexpected error occurred (incident {incident}); it has been logged",
+        {"incident": incident},
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -80,6 +111,15 @@ def install(app: FastAPI) -> None:
         error = Conflict("the record was changed by someone else; reload it and try again")
         return _respond(request, error.status_code, error.code, error.message)
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # Services check natural keys first; this catches the race in which a concurrent
+        # transaction committed the same key between that check and this one's insert.
+        if not is_unique_violation(exc):
+            return _unexpected_error(request, exc)
+        error = Conflict("another record with the same identifying values was saved meanwhile")
+        return _respond(request, error.status_code, "duplicate", error.message)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -87,15 +127,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        incident = uuid.uuid4().hex[:12]
-        logger.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
-        return _respond(
-            request,
-            500,
-            "internal_error",
-            f"an unexpected error occurred (incident {incident}); it has been logged",
-            {"incident": incident},
-        )
+        return _unexpected_error(request, exc)
 
 
 __all__ = ["NotAuthenticated", "error_body", "install"]

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Self
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PlainSerializer, ValidationInfo, field_validator
 
-from fengkong.customers.models import Customer
-from fengkong.customers.status import CustomerStatus
+from fengkong.customers.status import CustomerStatus, RelationType
 from fengkong.customers.uscc import InvalidUSCC, validate_uscc
-from fengkong.kit.schemas import InputModel, MoneyIn, MoneyOut, OutputModel
+from fengkong.kit.schemas import InputModel, MoneyIn, MoneyOut
+from fengkong.records import RecordRead, RecordUpdate
 from fengkong.reference.classifications import (
     UnknownCode,
     validate_industry_code,
@@ -78,21 +79,16 @@ class CustomerCreate(CustomerFields):
         return _uscc(value)
 
 
-class CustomerUpdate(CustomerFields):
+class CustomerUpdate(CustomerFields, RecordUpdate):
     """Fields a user may change; only those sent are applied."""
+
+    __not_null__: ClassVar[frozenset[str]] = frozenset({"name", "status"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     status: CustomerStatus | None = None
 
-    @model_validator(mode="after")
-    def _something_to_change(self) -> Self:
-        if not self.model_fields_set:
-            raise ValueError("send at least one field to change")
-        return self
 
-
-class CustomerRead(OutputModel):
-    id: int
+class CustomerRead(RecordRead):
     uscc: str
     name: str
     name_en: str | None
@@ -104,15 +100,82 @@ class CustomerRead(OutputModel):
     address: str | None
     status: CustomerStatus
     owner_id: int | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
+
+def _one_of(info: ValidationInfo, id_field: str, uscc: str | None) -> str | None:
+    """Exactly one of ``<x>_id`` and ``<x>_uscc`` must be sent; the error names the USCC field."""
+    if id_field not in info.data:  # the id itself was invalid and is reported already
+        return None if uscc is None else _uscc(uscc)
+    customer_id = info.data[id_field]
+    if customer_id is not None and uscc is not None:
+        raise ValueError(f"give {id_field} or {info.field_name}, not both")
+    if customer_id is None and uscc is None:
+        raise ValueError(f"give {id_field} or {info.field_name}")
+    return None if uscc is None else _uscc(uscc)
+
+
+class CustomerReference(InputModel):
+    """Which customer a record belongs to: its ``customer_id`` or its ``customer_uscc``, exactly
+    one. Machines that sync from an ERP know the USCC; the UI knows the id."""
+
+    customer_id: int | None = Field(default=None, ge=1)
+    customer_uscc: str | None = Field(default=None, validate_default=True)
+
+    @field_validator("customer_uscc")
     @classmethod
-    def of(cls, customer: Customer) -> CustomerRead:
-        return cls.model_validate(
-            {
-                **{key: getattr(customer, key) for key in cls.model_fields},
-                "registered_capital": MoneyOut.of(customer.registered_capital),
-            }
-        )
+    def _exactly_one(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _one_of(info, "customer_id", value)
+
+
+class RelatedPartyFields(InputModel):
+    ownership_share: Decimal | None = Field(
+        default=None, gt=0, le=1, max_digits=7, decimal_places=6, description="a fraction, 0.51"
+    )
+    since: date | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+    @field_validator("since")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():  # noqa: DTZ011 - a calendar date, any zone
+            raise ValueError("the relation cannot start in the future")
+        return value
+
+
+class RelatedPartyCreate(CustomerReference, RelatedPartyFields):
+    """``<related customer> is the <relation_type> of <customer>``."""
+
+    related_customer_id: int | None = Field(default=None, ge=1)
+    related_customer_uscc: str | None = Field(default=None, validate_default=True)
+    relation_type: RelationType
+    verified: bool = False
+
+    @field_validator("related_customer_uscc")
+    @classmethod
+    def _exactly_one_related(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _one_of(info, "related_customer_id", value)
+
+
+class RelatedPartyUpdate(RelatedPartyFields, RecordUpdate):
+    """The link's two customers are its identity; change the rest, or archive it and link anew."""
+
+    __not_null__: ClassVar[frozenset[str]] = frozenset({"relation_type", "verified"})
+
+    relation_type: RelationType | None = None
+    verified: bool | None = None
+
+
+Fraction = Annotated[
+    Decimal, PlainSerializer(lambda value: format(value.normalize(), "f"), return_type=str)
+]
+"""A share such as 0.51, the same however the database pads it (0.510000)."""
+
+
+class RelatedPartyRead(RecordRead):
+    customer_id: int
+    related_customer_id: int
+    relation_type: RelationType
+    ownership_share: Fraction | None
+    since: date | None
+    note: str | None
+    verified: bool

@@ -13,9 +13,16 @@ from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer
 from fengkong.customers.schemas import CustomerCreate, CustomerUpdate
 from fengkong.customers.status import CUSTOMER_TRANSITIONS, CustomerStatus
-from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from fengkong.kit.enums import TransitionError, check_transition
+from fengkong.errors import Conflict, NotFound, ValidationFailed
 from fengkong.kit.pagination import Page, PageRequest, paginate
+from fengkong.records import (
+    archive,
+    change_status,
+    check_version,
+    ensure_not_archived,
+    field_error,
+    restore,
+)
 
 
 class CustomerNotFound(NotFound):
@@ -24,6 +31,16 @@ class CustomerNotFound(NotFound):
 
 class DuplicateUSCC(Conflict):
     code = "duplicate_uscc"
+
+
+class UnknownCustomer(ValidationFailed):
+    """A payload names a customer that does not exist (400: the URL itself is fine)."""
+
+    code = "unknown_customer"
+
+
+class CustomerArchived(Conflict):
+    code = "customer_archived"
 
 
 class CustomerSort(StrEnum):
@@ -111,11 +128,42 @@ def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
     return customer
 
 
+def resolve_customer(
+    session: Session,
+    *,
+    customer_id: int | None,
+    customer_uscc: str | None,
+    field_prefix: str = "customer",
+) -> Customer:
+    """The customer a new record is for, named by id or USCC; archived customers take no new
+    records (restore the customer first)."""
+    value: int | str
+    if customer_id is not None:
+        field, value = f"{field_prefix}_id", customer_id
+        customer = find_customer(session, customer_id)
+    elif customer_uscc is not None:
+        field, value = f"{field_prefix}_uscc", customer_uscc
+        customer = find_customer_by_uscc(session, customer_uscc)
+    else:
+        raise ValueError("resolve_customer needs customer_id or customer_uscc")
+    if customer is None:
+        raise UnknownCustomer(
+            f"no customer with {field} {value}",
+            details=[field_error(field, value, "no such customer")],
+        )
+    if customer.archived_at is not None:
+        raise CustomerArchived(
+            f"customer {customer.id} is archived; restore it before adding records to it",
+            details=[field_error(field, value, "the customer is archived")],
+        )
+    return customer
+
+
 def create_customer(session: Session, actor: Actor, data: CustomerCreate) -> Customer:
     if find_customer_by_uscc(session, data.uscc) is not None:
         raise DuplicateUSCC(
             f"a customer with USCC {data.uscc} already exists",
-            details=[{"field": "uscc", "value": data.uscc}],
+            details=[field_error("uscc", data.uscc, "already used by another customer")],
         )
     values = data.model_dump(exclude={"registered_capital"})
     customer = Customer(
@@ -140,10 +188,9 @@ def update_customer(
     """Apply the fields sent. ``expected_version`` (from an If-Match ETag) guards against
     overwriting a change the caller has not seen."""
     customer = get_customer(session, actor, customer_id)
-    if expected_version is not None and expected_version != customer.version:
-        raise PreconditionFailed(
-            f"customer {customer_id} is at version {customer.version}, not {expected_version}"
-        )
+    label = f"customer {customer_id}"
+    check_version(customer, expected_version, label=label)
+    ensure_not_archived(customer, label=label)
     changes = data.model_dump(exclude_unset=True, exclude={"registered_capital", "status"})
     for field, value in changes.items():
         setattr(customer, field, value)
@@ -151,9 +198,27 @@ def update_customer(
         capital = data.registered_capital
         customer.registered_capital = capital.to_money() if capital else None
     if data.status is not None:
-        try:
-            customer.status = check_transition(customer.status, data.status, CUSTOMER_TRANSITIONS)
-        except TransitionError as exc:
-            raise ValidationFailed(str(exc), details=[{"field": "status"}]) from exc
+        customer.status = change_status(customer.status, data.status, CUSTOMER_TRANSITIONS)
+    session.flush()
+    return customer
+
+
+def archive_customer(
+    session: Session, actor: Actor, *, customer_id: int, expected_version: int | None = None
+) -> Customer:
+    """Hide the customer from lists; its records, history and audit trail stay."""
+    customer = get_customer(session, actor, customer_id)
+    check_version(customer, expected_version, label=f"customer {customer_id}")
+    archive(customer)
+    session.flush()
+    return customer
+
+
+def restore_customer(
+    session: Session, actor: Actor, *, customer_id: int, expected_version: int | None = None
+) -> Customer:
+    customer = get_customer(session, actor, customer_id)
+    check_version(customer, expected_version, label=f"customer {customer_id}")
+    restore(customer)
     session.flush()
     return customer

@@ -35,6 +35,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         Permission.CUSTOMERS_READ,
         N_("Search customers by name or USCC, filter them and open a customer's profile."),
     ),
+    NavItem(
+        N_("Data quality"),
+        "/data-quality",
+        Permission.CUSTOMERS_READ,
+        N_("See which customer files are incomplete, stale or unverified, worst first."),
+    ),
 )
 
 

@@ -2,37 +2,45 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from fengkong.api.deps import DbSession, requires
-from fengkong.api.etags import etag_for, parse_if_match
+from fengkong.api.etags import ExpectedVersion, tag
+from fengkong.api.idempotency import IdempotentRoute, writes
+from fengkong.api.params import PageParams, page_fields
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.customers import service
 from fengkong.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from fengkong.customers.status import CustomerStatus
-from fengkong.kit.pagination import MAX_PAGE_SIZE, PageRequest
 from fengkong.kit.schemas import PageOut
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], route_class=IdempotentRoute)
+
+Reader = Annotated[Actor, requires(Permission.CUSTOMERS_READ)]
+Writer = Annotated[Actor, writes(Permission.CUSTOMERS_WRITE)]
 
 
 class CustomerPage(PageOut):
     items: list[CustomerRead]
 
 
+def _location(customer_id: int) -> str:
+    return f"/api/v1/customers/{customer_id}"
+
+
 @router.get("", response_model=CustomerPage)
 def list_customers(
     session: DbSession,
-    actor: Actor = requires(Permission.CUSTOMERS_READ),
+    actor: Reader,
+    page: PageParams,
     q: Annotated[str | None, Query(max_length=200, description="name or USCC contains")] = None,
     status_: Annotated[CustomerStatus | None, Query(alias="status")] = None,
     industry: Annotated[str | None, Query(max_length=5)] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     owner_id: int | None = None,
+    include_archived: bool = False,
     sort: service.CustomerSort = service.CustomerSort.NAME,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> CustomerPage:
     result = service.list_customers(
         session,
@@ -43,41 +51,31 @@ def list_customers(
             industry_section=industry,
             region_code=region,
             owner_id=owner_id,
+            include_archived=include_archived,
         ),
         sort=sort,
-        page=PageRequest(page=page, page_size=page_size),
+        page=page,
     )
     return CustomerPage(
-        items=[CustomerRead.of(customer) for customer in result.items],
-        total=result.total,
-        page=result.page,
-        page_size=result.page_size,
-        pages=result.pages,
+        items=[CustomerRead.of(customer) for customer in result.items], **page_fields(result)
     )
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
 def get_customer(
-    customer_id: int,
-    session: DbSession,
-    response: Response,
-    actor: Actor = requires(Permission.CUSTOMERS_READ),
+    customer_id: int, session: DbSession, response: Response, actor: Reader
 ) -> CustomerRead:
     customer = service.get_customer(session, actor, customer_id)
-    response.headers["ETag"] = etag_for(customer.version)
+    tag(response, customer.version)
     return CustomerRead.of(customer)
 
 
 @router.post("", response_model=CustomerRead, status_code=status.HTTP_201_CREATED)
 def create_customer(
-    data: CustomerCreate,
-    session: DbSession,
-    response: Response,
-    actor: Actor = requires(Permission.CUSTOMERS_WRITE),
+    data: CustomerCreate, session: DbSession, response: Response, actor: Writer
 ) -> CustomerRead:
     customer = service.create_customer(session, actor, data)
-    response.headers["ETag"] = etag_for(customer.version)
-    response.headers["Location"] = f"/api/v1/customers/{customer.id}"
+    tag(response, customer.version, location=_location(customer.id))
     return CustomerRead.of(customer)
 
 
@@ -87,11 +85,40 @@ def update_customer(
     data: CustomerUpdate,
     session: DbSession,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
-    actor: Actor = requires(Permission.CUSTOMERS_WRITE),
+    expected: ExpectedVersion,
+    actor: Writer,
 ) -> CustomerRead:
-    customer = service.update_customer(
-        session, actor, customer_id, data, expected_version=parse_if_match(if_match)
+    customer = service.update_customer(session, actor, customer_id, data, expected_version=expected)
+    tag(response, customer.version)
+    return CustomerRead.of(customer)
+
+
+@router.post("/{customer_id}/archive", response_model=CustomerRead)
+def archive_customer(
+    customer_id: int,
+    session: DbSession,
+    response: Response,
+    expected: ExpectedVersion,
+    actor: Writer,
+) -> CustomerRead:
+    """Hide the customer from lists (``include_archived=true`` shows it); nothing is deleted."""
+    customer = service.archive_customer(
+        session, actor, customer_id=customer_id, expected_version=expected
     )
-    response.headers["ETag"] = etag_for(customer.version)
+    tag(response, customer.version)
+    return CustomerRead.of(customer)
+
+
+@router.post("/{customer_id}/restore", response_model=CustomerRead)
+def restore_customer(
+    customer_id: int,
+    session: DbSession,
+    response: Response,
+    expected: ExpectedVersion,
+    actor: Writer,
+) -> CustomerRead:
+    customer = service.restore_customer(
+        session, actor, customer_id=customer_id, expected_version=expected
+    )
+    tag(response, customer.version)
     return CustomerRead.of(customer)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fengkong.web.routes import auth, customers, home, locale
+from fengkong.web.routes import auth, customers, home, locale, quality
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, locale.router, home.router, customers.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    locale.router,
+    home.router,
+    customers.router,
+    quality.router,
+)

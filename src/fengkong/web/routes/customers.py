@@ -23,6 +23,7 @@ from fengkong.customers.status import CustomerStatus
 from fengkong.kit.pagination import Page, PageRequest
 from fengkong.reference.classifications import industry_sections, regions
 from fengkong.web.deps import requires
+from fengkong.web.routes import quality
 from fengkong.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/customers", include_in_schema=False)
@@ -149,5 +150,9 @@ def customer_page(
     return render(
         request,
         "customers/detail.html",
-        {"customer": customer, "owner": owner},
+        {
+            "customer": customer,
+            "owner": owner,
+            **quality.customer_section(request, session, actor, customer.id),
+        },
     )

@@ -1,0 +1,1 @@
+"""Data quality: completeness, staleness and verification of customer files."""
