@@ -22,6 +22,7 @@ from fengkong.api.routes import (
     payments,
     quality,
     related_parties,
+    risk,
 )
 from fengkong.api.security import check_access_declared
 from fengkong.database import open_database
@@ -59,6 +60,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         api.include_router(router)
     api.include_router(connectors.router)
     api.include_router(quality.router)
+    api.include_router(risk.router)
     api.include_router(imports.router)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from fengkong import database as database_module
 from fengkong.auth import service as auth_service
@@ -29,6 +30,11 @@ from fengkong.imports.kinds import ImportKind
 from fengkong.imports.models import ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError
 from fengkong.kit.time import business_today
+from fengkong.risk import configs as risk_configs
+from fengkong.risk import service as risk_service
+from fengkong.risk.models import ScoreTrigger
+from fengkong.risk.rescoring import RescoreLoop
+from fengkong.scoring.distributed import EngineKind, EngineUnavailable
 from fengkong.settings import Locale, get_settings
 
 app = typer.Typer(help="Fengkong 风控 — customer credit-risk management.", no_args_is_help=True)
@@ -53,8 +59,24 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
 ) -> None:
-    """Serve the web UI and the REST API."""
-    uvicorn.run("fengkong.app:create_app", factory=True, host=host, port=port, reload=reload)
+    """Serve the web UI and the REST API.
+
+    In embedded mode (SQLite) a background thread also rescores, every
+    FENGKONG_RESCORE_INTERVAL_SECONDS (0: never), the customers whose data changed.
+    """
+    settings = get_settings()
+    url = settings.resolved_database_url
+    interval = settings.rescore_interval_seconds
+    loop: RescoreLoop | None = None
+    if interval > 0 and make_url(url).get_backend_name() == "sqlite":
+        loop = RescoreLoop(database_module.open_database(url), interval_seconds=interval)
+        loop.start()
+    try:
+        uvicorn.run("fengkong.app:create_app", factory=True, host=host, port=port, reload=reload)
+    finally:
+        if loop is not None:
+            loop.stop()
+            loop.database.dispose()
 
 
 @app.command()
@@ -85,15 +107,26 @@ def demo(
             summary = demo_service.load_demo(
                 session, CLI_ACTOR, customers=customers, seed=seed, as_of=last_day
             )
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            # As of the demo's last day when one is given, so the scores match its history.
+            scored = risk_service.score_customers(
+                session,
+                CLI_ACTOR,
+                as_of=as_of.date() if as_of else None,
+                trigger=ScoreTrigger.DEMO,
+            )
     except DomainError as error:
         raise _fail(error) from error
     finally:
         database.dispose()
     seconds = time.perf_counter() - started
-    typer.echo(f"demo data loaded in {seconds:.1f} s (seed {seed}, history to {last_day}):")
+    typer.echo(
+        f"demo data loaded and scored in {seconds:.1f} s (seed {seed}, history to {last_day}):"
+    )
     for table, count in summary.counts.items():
         typer.echo(f"  {table:<22}{count:>12,}")
     typer.echo(f"  {'events':<22}{summary.events:>12,}")
+    _print_scoring(scored)
     if summary.users:
         typer.echo("demo users (passwords are shown only now):")
         for user in summary.users:
@@ -373,3 +406,176 @@ def _print_problems(errors: Sequence[RowError], count: int, locale: Locale) -> N
 def _width(text: str) -> int:
     """Columns a terminal gives ``text``: Chinese characters take two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+@app.command()
+def score(
+    all_customers: Annotated[
+        bool, typer.Option("--all", help="Every customer that is not archived.")
+    ] = False,
+    customer: Annotated[int | None, typer.Option(help="One customer's id.")] = None,
+    changed: Annotated[
+        bool, typer.Option("--changed", help="The customers whose data changed since last time.")
+    ] = False,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Score as known on this day (default: today)."),
+    ] = None,
+    engine: Annotated[
+        EngineKind,
+        typer.Option(help="Where features and scores are computed: here, or on a Dask cluster."),
+    ] = EngineKind.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)."
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(min=1, help="Partitions of customers (default: one per engine thread)."),
+    ] = None,
+) -> None:
+    """Score customers with the active scorecard and grade scale, and store what changed."""
+    if sum((all_customers, customer is not None, changed)) != 1:
+        raise typer.BadParameter("give exactly one of --all, --customer ID, --changed")
+    if engine is not EngineKind.LOCAL and not all_customers:
+        raise typer.BadParameter("--engine dask scores a whole book: use it with --all")
+    if scheduler is not None and engine is EngineKind.LOCAL:
+        raise typer.BadParameter("--scheduler needs --engine dask")
+    day = as_of.date() if as_of else None
+    database = database_module.open_database()
+    started = time.perf_counter()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            if changed:
+                rescored = risk_service.rescore_changed(session, CLI_ACTOR, as_of=day)
+                summary = rescored.scoring
+                typer.echo(f"{rescored.events:,} event(s) named {rescored.customers:,} customer(s)")
+            else:
+                summary = risk_service.score_customers(
+                    session,
+                    CLI_ACTOR,
+                    customer_ids=None if customer is None else [customer],
+                    as_of=day,
+                    trigger=ScoreTrigger.ALL if all_customers else ScoreTrigger.MANUAL,
+                    engine=engine,
+                    scheduler=scheduler,
+                    partitions=partitions,
+                )
+    except DomainError as error:
+        raise _fail(error) from error
+    except EngineUnavailable as error:
+        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1) from error
+    finally:
+        database.dispose()
+    if summary is not None:
+        _print_scoring(summary)
+    typer.echo(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def _print_scoring(summary: risk_service.ScoringSummary) -> None:
+    typer.echo(
+        f"scored {summary.scored:,} customer(s) as of {summary.as_of} with scorecard "
+        f"v{summary.scorecard_version} and grade scale v{summary.scale_version}: "
+        f"{summary.stored:,} new score(s), {summary.unchanged:,} unchanged, "
+        f"{summary.grade_changes:,} grade change(s)"
+    )
+    for grade, count in summary.grades.items():
+        share = count / summary.scored if summary.scored else 0.0
+        typer.echo(f"  {grade}  {count:>10,}  {share:6.1%}")
+
+
+def _config_app(kind: risk_configs.ConfigKind, help_text: str) -> typer.Typer:
+    """``fengkong scorecard …`` and ``fengkong grade-scale …``: the same four commands."""
+    config_app = typer.Typer(help=help_text, no_args_is_help=True)
+
+    @config_app.command("import")
+    def import_(
+        file: Annotated[
+            Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A YAML file.")
+        ],
+        note: Annotated[str | None, typer.Option(help="Why this version exists.")] = None,
+        activate: Annotated[
+            bool, typer.Option("--activate", help="Use it for new scores at once.")
+        ] = False,
+    ) -> None:
+        """Validate FILE and store it as the next version (a draft unless --activate)."""
+        database = database_module.open_database()
+        try:
+            with database.session_scope(actor=CLI_ACTOR) as session:
+                row = risk_configs.import_version(
+                    session,
+                    CLI_ACTOR,
+                    kind=kind,
+                    yaml_text=file.read_text("utf-8"),
+                    note=note,
+                    activate=activate,
+                )
+                typer.echo(
+                    f"{kind.label} {row.name} stored as version {row.version} ({row.status})"
+                )
+        except DomainError as error:
+            raise _fail(error) from error
+        finally:
+            database.dispose()
+
+    @config_app.command("export")
+    def export(
+        version: Annotated[int | None, typer.Option(help="Version (default: the active).")] = None,
+    ) -> None:
+        """Print a stored version's YAML exactly as it was imported."""
+        database = database_module.open_database()
+        try:
+            with database.session_scope(actor=CLI_ACTOR) as session:
+                row = risk_configs.get_version(session, CLI_ACTOR, kind=kind, version=version)
+                typer.echo(row.yaml_text, nl=False)
+        except DomainError as error:
+            raise _fail(error) from error
+        finally:
+            database.dispose()
+
+    @config_app.command("activate")
+    def activate_(version: Annotated[int, typer.Argument(help="The version to activate.")]) -> None:
+        """Use VERSION for new scores; the active one is retired."""
+        database = database_module.open_database()
+        try:
+            with database.session_scope(actor=CLI_ACTOR) as session:
+                row = risk_configs.activate_version(session, CLI_ACTOR, kind=kind, version=version)
+                typer.echo(f"{kind.label} {row.name} version {row.version} is active")
+        except DomainError as error:
+            raise _fail(error) from error
+        finally:
+            database.dispose()
+
+    @config_app.command("list")
+    def list_() -> None:
+        """Stored versions, newest first."""
+        database = database_module.open_database()
+        try:
+            with database.session_scope(actor=CLI_ACTOR) as session:
+                rows = risk_configs.list_versions(session, CLI_ACTOR, kind=kind)
+                if not rows:
+                    typer.echo(f"no {kind.label} stored yet (the shipped default is used)")
+                for row in rows:
+                    typer.echo(
+                        f"{row.version:>4}  {row.status.value:<8}{row.name:<28}"
+                        f"{row.created_at:%Y-%m-%d %H:%M}  {row.created_by:<14}{row.note or ''}"
+                    )
+        except DomainError as error:
+            raise _fail(error) from error
+        finally:
+            database.dispose()
+
+    return config_app
+
+
+app.add_typer(
+    _config_app(risk_configs.ConfigKind.SCORECARD, "Scorecards: versions stored as YAML."),
+    name="scorecard",
+)
+app.add_typer(
+    _config_app(risk_configs.ConfigKind.GRADE_SCALE, "Grade scales: versions stored as YAML."),
+    name="grade-scale",
+)

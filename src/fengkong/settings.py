@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Data quality (docs/data-quality.md): when the latest statement or credit report is stale.
     quality_statement_stale_months: int = Field(default=18, ge=1)
     quality_report_stale_months: int = Field(default=12, ge=1)
+    # Risk scores (docs/risk.md): how often `fengkong serve` rescores the customers whose data
+    # changed, in embedded (SQLite) mode; 0 turns the background rescoring off.
+    rescore_interval_seconds: float = Field(default=30, ge=0)
 
     @field_validator("connectors_agency", "connectors_registry", "connectors_court", mode="before")
     @classmethod

@@ -15,20 +15,31 @@ from fengkong.imports.models import ImportRun
 from fengkong.legal_events.models import LegalEvent
 from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+from fengkong.risk.models import (
+    ConsumerPosition,
+    CustomerRating,
+    GradeScaleVersion,
+    QualitativeAssessment,
+    RiskScore,
+    ScorecardVersion,
+)
 
 metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "ConsumerPosition",
     "Contract",
     "CreditDataPull",
     "CreditReport",
     "Customer",
     "CustomerContact",
+    "CustomerRating",
     "DemoProfile",
     "Event",
     "FinancialStatement",
+    "GradeScaleVersion",
     "IdempotencyKey",
     "ImportRun",
     "Invoice",
@@ -36,7 +47,10 @@ __all__ = [
     "Order",
     "Payment",
     "PaymentAllocation",
+    "QualitativeAssessment",
     "RelatedParty",
+    "RiskScore",
+    "ScorecardVersion",
     "User",
     "metadata",
 ]

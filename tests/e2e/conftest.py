@@ -59,6 +59,8 @@ CUSTOMERS = (
 @dataclass(frozen=True)
 class LiveServer:
     url: str
+    database: Database
+    """The server's database, for a test to add what its pages should show."""
 
 
 def _ci() -> bool:
@@ -114,7 +116,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}")
+        yield LiveServer(url=f"http://127.0.0.1:{port}", database=database)
     finally:
         server.should_exit = True
         thread.join(timeout=15)

@@ -28,14 +28,21 @@ def test_nobody_signed_in_sees_no_menu(browser: WebClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "persona", ["adam_admin", "bob_manager", "alice_analyst", "sam_sales", "ada_auditor"]
+    ("persona", "menu"),
+    [
+        ("adam_admin", ["/", "/customers", "/data-quality", "/imports"]),
+        ("bob_manager", ["/", "/customers", "/data-quality", "/imports"]),
+        ("alice_analyst", ["/", "/customers", "/data-quality", "/imports"]),
+        ("sam_sales", ["/", "/customers", "/data-quality", "/imports"]),
+        ("ada_auditor", ["/", "/customers", "/data-quality"]),
+    ],
 )
 def test_every_role_sees_the_pages_its_permissions_open(
-    signed_in: SignedIn, personas: Personas, persona: str
+    signed_in: SignedIn, personas: Personas, persona: str, menu: list[str]
 ) -> None:
     web = signed_in(getattr(personas, persona))
     home = web.get("/").text
-    assert menu_of(home) == ["/", "/customers", "/data-quality"]
+    assert menu_of(home) == menu
     assert 'href="/" aria-current="page"' in home
     assert 'href="/customers" aria-current="page"' in web.get("/customers").text
 
@@ -87,7 +94,7 @@ def test_a_page_needing_a_permission_the_role_lacks_shows_access_denied(
     response = signed_in(personas.sam_sales).get("/admin-only")
     assert response.status_code == 403
     assert "无权访问" in response.text
-    assert menu_of(response.text) == ["/", "/customers", "/data-quality"]
+    assert menu_of(response.text) == ["/", "/customers", "/data-quality", "/imports"]
     assert signed_in(personas.adam_admin).get("/admin-only").status_code == 200
 
 

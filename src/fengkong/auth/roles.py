@@ -29,6 +29,9 @@ class Permission(StrEnum):
     LEGAL_EVENTS_READ = "legal_events:read"
     LEGAL_EVENTS_WRITE = "legal_events:write"
     EVENTS_READ = "events:read"
+    RISK_READ = "risk:read"
+    RISK_ASSESS = "risk:assess"
+    RISK_WRITE = "risk:write"
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
 
@@ -50,8 +53,10 @@ _DATA_WRITE = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.RISK_MANAGER: _READ | _DATA_WRITE,
-    Role.CREDIT_ANALYST: _READ | _DATA_WRITE,
+    # risk:write scores customers and manages scorecards and grade scales; risk:assess answers
+    # the qualitative questionnaire.
+    Role.RISK_MANAGER: _READ | _DATA_WRITE | {Permission.RISK_ASSESS, Permission.RISK_WRITE},
+    Role.CREDIT_ANALYST: _READ | _DATA_WRITE | {Permission.RISK_ASSESS},
     Role.SALES: frozenset(
         {
             Permission.CUSTOMERS_READ,
@@ -60,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_WRITE,
             Permission.RECEIVABLES_READ,
             Permission.CONTRACTS_READ,
+            Permission.RISK_READ,
         }
     ),
     Role.AUDITOR: _READ | {Permission.AUDIT_READ},

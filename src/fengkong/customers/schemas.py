@@ -102,6 +102,15 @@ class CustomerRead(RecordRead):
     owner_id: int | None
 
 
+class CustomerListItem(CustomerRead):
+    """A customer in a list, with its current rating (null until it is scored)."""
+
+    grade: str | None = None
+    score: float | None = None
+    pd: float | None = None
+    rated_as_of: date | None = None
+
+
 def _one_of(info: ValidationInfo, id_field: str, uscc: str | None) -> str | None:
     """Exactly one of ``<x>_id`` and ``<x>_uscc`` must be sent; the error names the USCC field."""
     if id_field not in info.data:  # the id itself was invalid and is reported already

@@ -23,6 +23,7 @@ from fengkong.records import (
     field_error,
     restore,
 )
+from fengkong.risk.models import CustomerRating
 
 
 class CustomerNotFound(NotFound):
@@ -49,6 +50,10 @@ class CustomerSort(StrEnum):
     CREATED = "created_at"
     CREATED_DESC = "-created_at"
     USCC = "uscc"
+    SCORE = "score"
+    SCORE_DESC = "-score"
+    GRADE = "grade"
+    GRADE_DESC = "-grade"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,10 @@ class CustomerFilter:
     region_code: str | None = None
     owner_id: int | None = None
     include_archived: bool = False
+    grades: tuple[str, ...] = ()
+    """Only customers rated with one of these grades (empty: any, including unrated)."""
+    min_score: float | None = None
+    max_score: float | None = None
 
 
 _SORT_COLUMNS: dict[CustomerSort, ColumnElement[Any]] = {
@@ -67,7 +76,15 @@ _SORT_COLUMNS: dict[CustomerSort, ColumnElement[Any]] = {
     CustomerSort.CREATED: Customer.created_at.asc(),
     CustomerSort.CREATED_DESC: Customer.created_at.desc(),
     CustomerSort.USCC: Customer.uscc.asc(),
+    # Unrated customers come last in either direction: they have no score to rank by.
+    CustomerSort.SCORE: CustomerRating.score.asc().nulls_last(),
+    CustomerSort.SCORE_DESC: CustomerRating.score.desc().nulls_last(),
+    CustomerSort.GRADE: CustomerRating.grade.asc().nulls_last(),
+    CustomerSort.GRADE_DESC: CustomerRating.grade.desc().nulls_last(),
 }
+_RATED_SORTS = frozenset(
+    {CustomerSort.SCORE, CustomerSort.SCORE_DESC, CustomerSort.GRADE, CustomerSort.GRADE_DESC}
+)
 
 
 def _escape_like(text: str) -> str:
@@ -98,7 +115,17 @@ def _filtered(criteria: CustomerFilter) -> Select[Customer]:
         statement = statement.where(Customer.archived_at.is_(None))
     if criteria.owner_id is not None:
         statement = statement.where(Customer.owner_id == criteria.owner_id)
+    if criteria.grades:
+        statement = statement.where(CustomerRating.grade.in_(criteria.grades))
+    if criteria.min_score is not None:
+        statement = statement.where(CustomerRating.score >= criteria.min_score)
+    if criteria.max_score is not None:
+        statement = statement.where(CustomerRating.score <= criteria.max_score)
     return statement
+
+
+def _rated(criteria: CustomerFilter) -> bool:
+    return bool(criteria.grades) or criteria.min_score is not None or criteria.max_score is not None
 
 
 def list_customers(
@@ -109,7 +136,12 @@ def list_customers(
     sort: CustomerSort = CustomerSort.NAME,
     page: PageRequest = PageRequest(),  # noqa: B008 - frozen, safe as a default
 ) -> Page[Customer]:
-    statement = _filtered(criteria).order_by(_SORT_COLUMNS[sort], Customer.id.asc())
+    statement = _filtered(criteria)
+    if _rated(criteria):
+        statement = statement.join(CustomerRating, CustomerRating.customer_id == Customer.id)
+    elif sort in _RATED_SORTS:
+        statement = statement.outerjoin(CustomerRating, CustomerRating.customer_id == Customer.id)
+    statement = statement.order_by(_SORT_COLUMNS[sort], Customer.id.asc())
     return paginate(session, statement, page)
 
 

@@ -12,14 +12,24 @@ from dataclasses import dataclass
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.i18n import N_
+from fengkong.imports.kinds import KINDS
 
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
     label: str
     path: str
-    permission: Permission | None
+    permission: Permission | frozenset[Permission] | None
+    """What the page needs; a set: any one of them (the import page opens for each kind's
+    writers). ``None``: any signed-in user."""
     description: str
+
+    def opens_for(self, actor: Actor) -> bool:
+        if self.permission is None:
+            return True
+        if isinstance(self.permission, Permission):
+            return actor.can(self.permission)
+        return any(actor.can(permission) for permission in self.permission)
 
     def is_current(self, path: str) -> bool:
         if self.path == "/":
@@ -41,6 +51,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         Permission.CUSTOMERS_READ,
         N_("See which customer files are incomplete, stale or unverified, worst first."),
     ),
+    NavItem(
+        N_("Import"),
+        "/imports",
+        frozenset(kind.write_permission for kind in KINDS.values()),
+        N_("Load customers, statements, invoices and other records from CSV or Excel files."),
+    ),
 )
 
 
@@ -48,4 +64,4 @@ def visible_items(actor: Actor | None, items: Sequence[NavItem] = NAV_ITEMS) -> 
     """The entries ``actor`` may open; nobody signed in sees none."""
     if actor is None:
         return []
-    return [item for item in items if item.permission is None or actor.can(item.permission)]
+    return [item for item in items if item.opens_for(actor)]

@@ -11,9 +11,17 @@ from fengkong.api.params import PageParams, page_fields
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.customers import service
-from fengkong.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from fengkong.customers.models import Customer
+from fengkong.customers.schemas import (
+    CustomerCreate,
+    CustomerListItem,
+    CustomerRead,
+    CustomerUpdate,
+)
 from fengkong.customers.status import CustomerStatus
 from fengkong.kit.schemas import PageOut
+from fengkong.risk import service as risk_service
+from fengkong.risk.models import CustomerRating, Grade
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=IdempotentRoute)
 
@@ -22,7 +30,7 @@ Writer = Annotated[Actor, writes(Permission.CUSTOMERS_WRITE)]
 
 
 class CustomerPage(PageOut):
-    items: list[CustomerRead]
+    items: list[CustomerListItem]
 
 
 def _location(customer_id: int) -> str:
@@ -40,6 +48,11 @@ def list_customers(
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     owner_id: int | None = None,
     include_archived: bool = False,
+    grade: Annotated[
+        list[Grade] | None, Query(description="only customers rated with these grades")
+    ] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1000)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=1000)] = None,
     sort: service.CustomerSort = service.CustomerSort.NAME,
 ) -> CustomerPage:
     result = service.list_customers(
@@ -52,12 +65,27 @@ def list_customers(
             region_code=region,
             owner_id=owner_id,
             include_archived=include_archived,
+            grades=tuple(grade or ()),
+            min_score=min_score,
+            max_score=max_score,
         ),
         sort=sort,
         page=page,
     )
+    ratings = risk_service.ratings_of(session, [customer.id for customer in result.items])
     return CustomerPage(
-        items=[CustomerRead.of(customer) for customer in result.items], **page_fields(result)
+        items=[_list_item(customer, ratings.get(customer.id)) for customer in result.items],
+        **page_fields(result),
+    )
+
+
+def _list_item(customer: Customer, rating: CustomerRating | None) -> CustomerListItem:
+    return CustomerListItem.of(
+        customer,
+        grade=rating.grade if rating else None,
+        score=rating.score if rating else None,
+        pd=rating.pd if rating else None,
+        rated_as_of=rating.as_of if rating else None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fengkong.web.routes import auth, customers, home, locale, quality
+from fengkong.web.routes import auth, customers, home, imports, locale, quality, risk
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,4 +12,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     customers.router,
     quality.router,
+    imports.router,
+    risk.router,
 )

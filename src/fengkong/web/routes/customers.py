@@ -22,8 +22,10 @@ from fengkong.customers.service import CustomerFilter, CustomerSort
 from fengkong.customers.status import CustomerStatus
 from fengkong.kit.pagination import Page, PageRequest
 from fengkong.reference.classifications import industry_sections, regions
-from fengkong.web.deps import requires
-from fengkong.web.routes import quality
+from fengkong.risk import service as risk_service
+from fengkong.risk.models import Grade
+from fengkong.web.deps import request_locale, requires
+from fengkong.web.routes import quality, risk
 from fengkong.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/customers", include_in_schema=False)
@@ -32,6 +34,9 @@ CustomersReader = Annotated[Actor, requires(Permission.CUSTOMERS_READ)]
 PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH_LENGTH = 200
 RESULTS_ID = "customer-results"
+RATED_SORTS = frozenset(
+    {CustomerSort.SCORE, CustomerSort.SCORE_DESC, CustomerSort.GRADE, CustomerSort.GRADE_DESC}
+)
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -56,6 +61,8 @@ class ListQuery:
     status: CustomerStatus | None = None
     industry: str = ""
     region: str = ""
+    grade: tuple[Grade, ...] = ()
+    """Any of these grades (repeated ``grade=`` in the URL); empty: rated or not."""
     sort: CustomerSort = CustomerSort.NAME
     page: int = 1
     page_size: int = PAGE_SIZES[0]
@@ -65,11 +72,13 @@ class ListQuery:
         industry = params.get("industry", "").strip().upper()
         region = params.get("region", "").strip()
         page_size = _positive(params.get("page_size"))
+        chosen = set(params.getlist("grade"))
         return cls(
             q=params.get("q", "").strip()[:MAX_SEARCH_LENGTH],
             status=_member(CustomerStatus, params.get("status")),
             industry=industry if industry in industry_sections() else "",
             region=region if region in regions() else "",
+            grade=tuple(grade for grade in Grade if grade.value in chosen),
             sort=_member(CustomerSort, params.get("sort")) or CustomerSort.NAME,
             page=_positive(params.get("page")) or 1,
             page_size=page_size if page_size in PAGE_SIZES else PAGE_SIZES[0],
@@ -82,20 +91,24 @@ class ListQuery:
             status=self.status,
             industry_section=self.industry or None,
             region_code=self.region or None,
+            grades=tuple(grade.value for grade in self.grade),
         )
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.status or self.industry or self.region)
+        return bool(self.q or self.status or self.industry or self.region or self.grade)
 
     def url(self, **changes: Any) -> str:
-        """This list's URL with ``changes``, naming only what differs from the defaults."""
+        """This list's URL with ``changes``, naming only what differs from the defaults (a
+        choice of several, such as grades, as one parameter per value)."""
         query = replace(self, **changes)
-        pairs = [
-            (field.name, str(getattr(query, field.name)))
-            for field in fields(query)
-            if getattr(query, field.name) != field.default
-        ]
+        pairs: list[tuple[str, str]] = []
+        for field in fields(query):
+            value = getattr(query, field.name)
+            if value == field.default:
+                continue
+            values = value if isinstance(value, tuple) else (value,)
+            pairs.extend((field.name, str(item)) for item in values)
         return "/customers" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
@@ -114,13 +127,23 @@ def customer_list(request: Request, session: DbSession, actor: CustomersReader) 
     """The full page, or only the results when htmx asks after a filter change or a page link;
     either way the address bar ends up at the canonical URL of what is shown."""
     query = ListQuery.parse(request.query_params)
+    show_ratings = actor.can(Permission.RISK_READ)
+    if not show_ratings and (query.grade or query.sort in RATED_SORTS):
+        query = replace(query, grade=(), sort=CustomerSort.NAME)
     page = _fetch(session, actor, query)
     if not page.items and page.page > page.pages:
         query = replace(query, page=page.pages)
         page = _fetch(session, actor, query)
+    locale = request_locale(request)
+    ratings = risk_service.ratings_of(session, [c.id for c in page.items]) if show_ratings else {}
     context = {
         "query": query,
         "page": page,
+        "show_ratings": show_ratings,
+        "ratings": ratings,
+        "grades": list(Grade),
+        "grade_labels": risk.grade_labels(session, actor, locale) if show_ratings else {},
+        "score_text": risk.Display(locale).score,
         "results_id": RESULTS_ID,
         "page_sizes": PAGE_SIZES,
         "statuses": list(CustomerStatus),
@@ -153,6 +176,7 @@ def customer_page(
         {
             "customer": customer,
             "owner": owner,
+            **risk.customer_section(request, session, actor, customer.id),
             **quality.customer_section(request, session, actor, customer.id),
         },
     )
