@@ -15,7 +15,8 @@ from fengkong.risk.models import (
     QualitativeQuestion,
     ScoreTrigger,
 )
-from fengkong.risk.service import FactorResult, HistoryEntry, ReasonResult, RiskResult
+from fengkong.risk.service import FactorResult, HistoryEntry, RiskResult
+from fengkong.scoring.explain import Reason
 from fengkong.scoring.features import FEATURE_NAMES
 from fengkong.settings import Locale
 
@@ -53,7 +54,7 @@ class ReasonOut(OutputModel):
     text: str
 
     @classmethod
-    def of(cls, reason: ReasonResult, locale: Locale) -> ReasonOut:
+    def of(cls, reason: Reason, locale: Locale) -> ReasonOut:
         return cls(
             code=reason.code,
             feature=reason.feature,

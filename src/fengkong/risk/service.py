@@ -15,7 +15,7 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -87,17 +87,6 @@ class FactorResult:
 
 
 @dataclass(frozen=True, slots=True)
-class ReasonResult:
-    code: str
-    feature: str
-    value: float | None
-    points: float
-    lost: float
-    text_zh: str
-    text_en: str
-
-
-@dataclass(frozen=True, slots=True)
 class RiskResult:
     """A score with everything needed to show and explain it. Stored scores have an id, an as-of
     date and a computing time; a what-if has none of them."""
@@ -111,7 +100,7 @@ class RiskResult:
     scale_name: str
     scale_version: int | None
     factors: tuple[FactorResult, ...]
-    reasons: tuple[ReasonResult, ...]
+    reasons: tuple[Reason, ...]
     knocked_out_by: str | None
     customer_id: int | None = None
     risk_score_id: int | None = None
@@ -306,18 +295,6 @@ def _value(number: float) -> float | None:
     return None if math.isnan(number) else float(number)
 
 
-def _reason_json(reason: Reason) -> dict[str, Any]:
-    return {
-        "code": reason.code,
-        "feature": reason.feature,
-        "value": reason.value,
-        "points": reason.points,
-        "lost": reason.lost,
-        "text_zh": reason.text_zh,
-        "text_en": reason.text_en,
-    }
-
-
 def _explained(
     scorecard: Scorecard, batch: ScoreBatch, row: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -340,7 +317,7 @@ def _explained(
                 "reason_en": reason.text_en if reason else None,
             }
         )
-    return factors, [_reason_json(reason) for reason in every[:TOP_REASONS]]
+    return factors, [asdict(reason) for reason in every[:TOP_REASONS]]
 
 
 def _knockout_feature(scorecard: Scorecard, index: int) -> str | None:
@@ -484,7 +461,7 @@ def _result(row: RiskScore, scorecard: ScorecardVersion, scale: GradeScaleVersio
         scale_name=scale.name,
         scale_version=scale.version,
         factors=tuple(FactorResult(**factor) for factor in row.factors),
-        reasons=tuple(ReasonResult(**reason) for reason in row.reasons),
+        reasons=tuple(Reason(**reason) for reason in row.reasons),
         knocked_out_by=row.knocked_out_by,
         customer_id=row.customer_id,
         risk_score_id=row.id,
@@ -616,7 +593,7 @@ def what_if(
         scale_name=scale.name,
         scale_version=scale_row.version if scale_row else None,
         factors=tuple(FactorResult(**factor) for factor in factors),
-        reasons=tuple(ReasonResult(**reason) for reason in reasons),
+        reasons=tuple(Reason(**reason) for reason in reasons),
         knocked_out_by=_knockout_feature(scorecard, int(batch.knocked_out_by[0])),
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,21 +87,31 @@ async def receive_upload(
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise UploadMissing("send the file as the multipart/form-data field 'file'")
-        handle, name = tempfile.mkstemp(prefix="fengkong-upload-")
-        path = Path(name)
-        try:
-            received = 0
-            with os.fdopen(handle, "wb") as target:
-                while chunk := await upload.read(CHUNK_BYTES):
-                    received += len(chunk)
-                    if received > limit:
-                        raise too_large.localised(locale)
-                    target.write(chunk)
+        async with spooled(upload, limit) as path:
+            if path is None:
+                raise too_large.localised(locale)
             yield Upload(path=path, name=upload.filename or "upload")
-        finally:
-            path.unlink(missing_ok=True)
     finally:
         await form.close()
+
+
+@asynccontextmanager
+async def spooled(upload: UploadFile, limit: int) -> AsyncIterator[Path | None]:
+    """``upload`` copied a chunk at a time to a temporary file of ours, removed on exit; ``None``
+    as soon as it proves larger than ``limit`` bytes (the rest is never read)."""
+    handle, name = tempfile.mkstemp(prefix="fengkong-upload-")
+    path = Path(name)
+    try:
+        received = 0
+        with os.fdopen(handle, "wb") as target:
+            while chunk := await upload.read(CHUNK_BYTES):
+                received += len(chunk)
+                if received > limit:
+                    break
+                target.write(chunk)
+        yield path if received <= limit else None
+    finally:
+        path.unlink(missing_ok=True)
 
 
 _MULTIPART: dict[str, Any] = {

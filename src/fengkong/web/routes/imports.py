@@ -9,11 +9,8 @@ shown on the page, never as an error page: a person has to be able to fix the fi
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from fengkong.api.deps import DbSession
-from fengkong.api.routes.imports import CHUNK_BYTES, MULTIPART_OVERHEAD, Upload
+from fengkong.api.routes.imports import MULTIPART_OVERHEAD, Upload, spooled
 from fengkong.auth.actor import Actor
 from fengkong.errors import PermissionDenied
 from fengkong.i18n import N_, Message
@@ -151,22 +148,11 @@ async def import_form(request: Request) -> AsyncIterator[ImportForm]:
         if not isinstance(upload, UploadFile) or not upload.filename:
             yield ImportForm(kind, partial, refusal=Message(NO_FILE), status_code=400)
             return
-        handle, name = tempfile.mkstemp(prefix="fengkong-upload-")
-        path = Path(name)
-        try:
-            received = 0
-            with os.fdopen(handle, "wb") as target:
-                while chunk := await upload.read(CHUNK_BYTES):
-                    received += len(chunk)
-                    if received > limit:
-                        break
-                    target.write(chunk)
-            if received > limit:
+        async with spooled(upload, limit) as path:
+            if path is None:
                 yield ImportForm(kind, partial, refusal=too_large, status_code=413)
             else:
                 yield ImportForm(kind, partial, upload=Upload(path=path, name=upload.filename))
-        finally:
-            path.unlink(missing_ok=True)
     finally:
         await form.close()
 
