@@ -7,16 +7,20 @@ from fastapi import APIRouter, FastAPI
 from fengkong import __version__
 from fengkong.api import errors
 from fengkong.api.routes import (
+    collections,
     connectors,
     contracts,
+    credit_checks,
     credit_reports,
     customers,
     docs,
+    exposure,
     financial_statements,
     health,
     imports,
     invoices,
     legal_events,
+    limits,
     me,
     orders,
     payments,
@@ -61,6 +65,10 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     api.include_router(connectors.router)
     api.include_router(quality.router)
     api.include_router(risk.router)
+    api.include_router(exposure.router)
+    api.include_router(credit_checks.router)
+    api.include_router(collections.router)
+    api.include_router(limits.router)
     api.include_router(imports.router)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -19,6 +19,7 @@ from fengkong import database as database_module
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
+from fengkong.collections import service as collections_service
 from fengkong.connectors import service as connectors_service
 from fengkong.connectors.models import DataKind
 from fengkong.demo import service as demo_service
@@ -30,6 +31,7 @@ from fengkong.imports.kinds import ImportKind
 from fengkong.imports.models import ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError
 from fengkong.kit.time import business_today
+from fengkong.limits import service as limits_service
 from fengkong.risk import configs as risk_configs
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
@@ -115,6 +117,10 @@ def demo(
                 as_of=as_of.date() if as_of else None,
                 trigger=ScoreTrigger.DEMO,
             )
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            # A permanent limit from the limit policy for every demo customer it recommends one
+            # for, so credit checks have limits to check against.
+            granted = limits_service.grant_policy_limits(session, CLI_ACTOR, today=last_day)
     except DomainError as error:
         raise _fail(error) from error
     finally:
@@ -127,6 +133,7 @@ def demo(
         typer.echo(f"  {table:<22}{count:>12,}")
     typer.echo(f"  {'events':<22}{summary.events:>12,}")
     _print_scoring(scored)
+    typer.echo(f"  credit limits granted from the limit policy: {granted:,}")
     if summary.users:
         typer.echo("demo users (passwords are shown only now):")
         for user in summary.users:
@@ -579,3 +586,137 @@ app.add_typer(
     _config_app(risk_configs.ConfigKind.GRADE_SCALE, "Grade scales: versions stored as YAML."),
     name="grade-scale",
 )
+
+
+dunning_app = typer.Typer(
+    help="Dunning: overdue invoices through the dunning levels, promises to pay.",
+    no_args_is_help=True,
+)
+app.add_typer(dunning_app, name="dunning")
+
+
+@dunning_app.command("run")
+def dunning_run(
+    on: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="The run date (default: today)."),
+    ] = None,
+    customer: Annotated[
+        list[int] | None, typer.Option(help="Only this customer's id (repeatable).")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Letter language, zh_CN or en (default: configured).")
+    ] = None,
+) -> None:
+    """Move overdue invoices to the dunning level they reached and issue the notices; a second
+    run the same day issues nothing new."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            summary = collections_service.run_dunning(
+                session,
+                CLI_ACTOR,
+                today=on.date() if on else None,
+                customer_ids=customer or None,
+                language=language,
+            )
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    typer.echo(
+        f"dunning run of {summary.run_on} with {summary.config_name} v{summary.config_version}: "
+        f"{summary.notices_issued:,} notice(s) covering {summary.invoices_dunned:,} invoice(s)"
+    )
+    for level, count in summary.notices_by_level.items():
+        typer.echo(f"  level {level}  {count:>8,}")
+    for reason, count in summary.skipped.items():
+        typer.echo(f"  held back ({reason})  {count:,}")
+    if summary.legal_handover_customer_ids:
+        typer.echo(
+            f"  handed over to legal: {len(summary.legal_handover_customer_ids):,} customer(s)"
+        )
+
+
+@dunning_app.command("review-promises")
+def dunning_review_promises(
+    on: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="Judge as of this day (default: today)."),
+    ] = None,
+) -> None:
+    """Mark open promises to pay kept (paid) or broken (past due plus grace, unpaid)."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            review = collections_service.review_promises(
+                session, CLI_ACTOR, today=on.date() if on else None
+            )
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    typer.echo(
+        f"reviewed {review.reviewed:,} open promise(s) on {review.today}: "
+        f"{len(review.kept):,} kept, {len(review.broken):,} broken"
+    )
+
+
+limits_app = typer.Typer(
+    help="Credit limits: expiry of temporary limits and stale requests, block rules.",
+    no_args_is_help=True,
+)
+app.add_typer(limits_app, name="limits")
+
+
+@limits_app.command("expire")
+def limits_expire(
+    on: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="Judge as of this day (default: today)."),
+    ] = None,
+) -> None:
+    """Expire temporary limits past their end date and limit requests nobody decided in time."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            expiry = limits_service.expire_limits(
+                session, CLI_ACTOR, today=on.date() if on else None
+            )
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    typer.echo(
+        f"expired on {expiry.today}: {len(expiry.limits_expired):,} temporary limit(s), "
+        f"{len(expiry.requests_expired):,} limit request(s)"
+    )
+
+
+@limits_app.command("apply-blocks")
+def limits_apply_blocks(
+    on: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="Judge as of this day (default: today)."),
+    ] = None,
+    customer: Annotated[
+        list[int] | None, typer.Option(help="Only this customer's id (repeatable).")
+    ] = None,
+) -> None:
+    """Set rule blocks where a block rule fires and lift those whose condition cleared."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            run = limits_service.apply_block_rules(
+                session, CLI_ACTOR, today=on.date() if on else None, customer_ids=customer or None
+            )
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    typer.echo(
+        f"block rules on {run.today} over {run.customers:,} customer(s): {len(run.set):,} set, "
+        f"{len(run.lifted):,} lifted, {run.kept:,} kept"
+    )
+    for rule, count in sorted(run.by_rule.items()):
+        typer.echo(f"  {rule:<24}{count:>8,}")

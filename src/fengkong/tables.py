@@ -2,17 +2,38 @@
 
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.models import ApiToken, User
+from fengkong.collections.models import (
+    DunningNotice,
+    DunningNoticeItem,
+    InvoiceDunning,
+    PromiseToPay,
+)
 from fengkong.connectors.models import CreditDataPull
 from fengkong.contracts.models import Contract
+from fengkong.credit_checks.models import (
+    CheckRuleSetVersion,
+    CreditAccount,
+    CreditCheck,
+    CreditHold,
+)
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, CustomerContact, RelatedParty
 from fengkong.db import Base
 from fengkong.demo.models import DemoProfile
 from fengkong.events.models import Event
+from fengkong.exposure.models import FxRate, InvoiceDispute, Mitigant
 from fengkong.financials.models import FinancialStatement
 from fengkong.idempotency.models import IdempotencyKey
 from fengkong.imports.models import ImportRun
 from fengkong.legal_events.models import LegalEvent
+from fengkong.limits.models import (
+    CreditBlock,
+    CreditLimit,
+    LimitPolicyVersion,
+    LimitRequest,
+    LimitRequestComment,
+    LimitRequestDecision,
+)
 from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
 from fengkong.risk.models import (
@@ -29,24 +50,41 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CheckRuleSetVersion",
     "ConsumerPosition",
     "Contract",
+    "CreditAccount",
+    "CreditBlock",
+    "CreditCheck",
     "CreditDataPull",
+    "CreditHold",
+    "CreditLimit",
     "CreditReport",
     "Customer",
     "CustomerContact",
     "CustomerRating",
     "DemoProfile",
+    "DunningNotice",
+    "DunningNoticeItem",
     "Event",
     "FinancialStatement",
+    "FxRate",
     "GradeScaleVersion",
     "IdempotencyKey",
     "ImportRun",
     "Invoice",
+    "InvoiceDispute",
+    "InvoiceDunning",
     "LegalEvent",
+    "LimitPolicyVersion",
+    "LimitRequest",
+    "LimitRequestComment",
+    "LimitRequestDecision",
+    "Mitigant",
     "Order",
     "Payment",
     "PaymentAllocation",
+    "PromiseToPay",
     "QualitativeAssessment",
     "RelatedParty",
     "RiskScore",

@@ -32,6 +32,20 @@ class Permission(StrEnum):
     RISK_READ = "risk:read"
     RISK_ASSESS = "risk:assess"
     RISK_WRITE = "risk:write"
+    EXPOSURE_READ = "exposure:read"
+    EXPOSURE_WRITE = "exposure:write"
+    COLLECTIONS_READ = "collections:read"
+    COLLECTIONS_WRITE = "collections:write"
+    PROMISES_WRITE = "promises:write"
+    CREDIT_CHECKS_READ = "credit_checks:read"
+    CREDIT_CHECKS_RUN = "credit_checks:run"
+    CREDIT_CHECKS_DECIDE = "credit_checks:decide"
+    CREDIT_CHECKS_CONFIGURE = "credit_checks:configure"
+    LIMITS_READ = "limits:read"
+    LIMITS_REQUEST = "limits:request"
+    LIMITS_APPROVE = "limits:approve"
+    LIMITS_WRITE = "limits:write"
+    BLOCKS_WRITE = "blocks:write"
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
 
@@ -48,15 +62,38 @@ _DATA_WRITE = frozenset(
         Permission.CONTRACTS_WRITE,
         Permission.CREDIT_REPORTS_WRITE,
         Permission.LEGAL_EVENTS_WRITE,
+        # exposure:write records mitigants, invoice disputes and exchange rates.
+        Permission.EXPOSURE_WRITE,
+        # collections:write runs dunning, cancels notices and reviews promises to pay;
+        # promises:write records and cancels promises to pay (sales may too).
+        Permission.COLLECTIONS_WRITE,
+        Permission.PROMISES_WRITE,
     }
 )
+
+_CREDIT_CHECKS = frozenset({Permission.CREDIT_CHECKS_RUN, Permission.CREDIT_CHECKS_DECIDE})
+# limits:request asks for a limit; limits:approve decides requests (the policy's approval tier
+# says which roles may decide which request); blocks:write sets and releases credit blocks;
+# limits:write manages limit policies.
+_LIMITS = frozenset({Permission.LIMITS_REQUEST, Permission.LIMITS_APPROVE, Permission.BLOCKS_WRITE})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     # risk:write scores customers and manages scorecards and grade scales; risk:assess answers
     # the qualitative questionnaire.
-    Role.RISK_MANAGER: _READ | _DATA_WRITE | {Permission.RISK_ASSESS, Permission.RISK_WRITE},
-    Role.CREDIT_ANALYST: _READ | _DATA_WRITE | {Permission.RISK_ASSESS},
+    # credit_checks:run asks for an order credit check (ERP tokens); credit_checks:decide releases
+    # or rejects held orders; credit_checks:configure manages check rule sets and simulations.
+    Role.RISK_MANAGER: _READ
+    | _DATA_WRITE
+    | _CREDIT_CHECKS
+    | _LIMITS
+    | {
+        Permission.RISK_ASSESS,
+        Permission.RISK_WRITE,
+        Permission.CREDIT_CHECKS_CONFIGURE,
+        Permission.LIMITS_WRITE,
+    },
+    Role.CREDIT_ANALYST: _READ | _DATA_WRITE | _CREDIT_CHECKS | _LIMITS | {Permission.RISK_ASSESS},
     Role.SALES: frozenset(
         {
             Permission.CUSTOMERS_READ,
@@ -66,6 +103,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECEIVABLES_READ,
             Permission.CONTRACTS_READ,
             Permission.RISK_READ,
+            Permission.EXPOSURE_READ,
+            Permission.COLLECTIONS_READ,
+            Permission.PROMISES_WRITE,
+            Permission.CREDIT_CHECKS_READ,
+            Permission.CREDIT_CHECKS_RUN,
+            Permission.LIMITS_READ,
+            Permission.LIMITS_REQUEST,
         }
     ),
     Role.AUDITOR: _READ | {Permission.AUDIT_READ},

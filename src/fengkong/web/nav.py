@@ -46,16 +46,40 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         N_("Search customers by name or USCC, filter them and open a customer's profile."),
     ),
     NavItem(
-        N_("Data quality"),
-        "/data-quality",
-        Permission.CUSTOMERS_READ,
-        N_("See which customer files are incomplete, stale or unverified, worst first."),
+        N_("Approvals"),
+        "/approvals",
+        Permission.LIMITS_APPROVE,
+        N_("Approve or reject credit-limit requests waiting for your role."),
+    ),
+    NavItem(
+        N_("Credit holds"),
+        "/credit-holds",
+        Permission.CREDIT_CHECKS_READ,
+        N_("Release held orders fully, partially or on prepayment, or reject them."),
+    ),
+    NavItem(
+        N_("Credit blocks"),
+        "/blocks",
+        Permission.LIMITS_READ,
+        N_("See customers on credit block or stop shipping and release blocks."),
+    ),
+    NavItem(
+        N_("Collections"),
+        "/collections",
+        Permission.COLLECTIONS_READ,
+        N_("Work the overdue customers, riskiest first; run dunning and record promises to pay."),
     ),
     NavItem(
         N_("Import"),
         "/imports",
         frozenset(kind.write_permission for kind in KINDS.values()),
         N_("Load customers, statements, invoices and other records from CSV or Excel files."),
+    ),
+    NavItem(
+        N_("Data quality"),
+        "/data-quality",
+        Permission.CUSTOMERS_READ,
+        N_("See which customer files are incomplete, stale or unverified, worst first."),
     ),
 )
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fengkong.web.routes import auth, customers, home, imports, locale, quality, risk
+from fengkong.web.routes import (
+    auth,
+    collections,
+    credit_checks,
+    customers,
+    home,
+    imports,
+    limits,
+    locale,
+    quality,
+    risk,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -14,4 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     quality.router,
     imports.router,
     risk.router,
+    credit_checks.router,
+    limits.router,
+    collections.router,
 )

@@ -25,7 +25,7 @@ from fengkong.reference.classifications import industry_sections, regions
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import Grade
 from fengkong.web.deps import request_locale, requires
-from fengkong.web.routes import quality, risk
+from fengkong.web.routes import exposure, limits, quality, risk
 from fengkong.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/customers", include_in_schema=False)
@@ -178,5 +178,7 @@ def customer_page(
             "owner": owner,
             **risk.customer_section(request, session, actor, customer.id),
             **quality.customer_section(request, session, actor, customer.id),
+            **exposure.customer_section(request, session, actor, customer.id),
+            **limits.customer_section(request, session, actor, customer.id),
         },
     )

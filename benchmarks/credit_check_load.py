@@ -1,0 +1,409 @@
+"""Load-test the ERP order credit check: POST /api/v1/credit-checks against PostgreSQL with
+100,000 customers, served by uvicorn on loopback.
+
+    python benchmarks/credit_check_load.py [--customers 100000] [--rate 200] [--seconds 60]
+        [--step 50] [--step-seconds 20] [--keep] [--reuse]
+
+1. Build (``--reuse`` skips it): a fresh PostgreSQL database ``fengkong_bench_credit_checks``,
+   migrated, then filled set-based (``INSERT … SELECT generate_series``, not the demo loader):
+   customers, a permanent limit each, ~24 invoices each (two thirds open, some overdue), a few
+   unapplied payments and ~3 open orders each. ``ANALYZE`` afterwards.
+2. Serve: ``uvicorn fengkong.app:create_app --factory --workers 2`` on 127.0.0.1 without access log.
+3. Drive it open-loop at a fixed arrival rate: request *i* is due at ``start + i / rate`` whether
+   or not earlier ones have finished (no coordinated omission); its latency is measured from that
+   due time to the last byte of the answer. Each request is a new order of a random customer for a
+   random ¥1,000–¥20,000, so most are approved and booked (the heavier path). A small asyncio
+   HTTP/1.1 client on keep-alive connections sends them: it costs far less CPU than a general HTTP
+   library, which matters when generator, server and database share two cores.
+4. Report p50 / p95 / p99 / max and the error rate for ``--rate`` over ``--seconds``, then step the
+   rate up by ``--step`` for ``--step-seconds`` each until p99 ≥ 50 ms (or errors), and print the
+   highest rate whose p99 stayed under 50 ms.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from fengkong.auth import service as auth_service
+from fengkong.auth.actor import Actor
+from fengkong.auth.roles import Role
+from fengkong.credit_checks import configs
+from fengkong.database import open_database, upgrade
+
+ADMIN_URL = os.environ.get(
+    "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DATABASE = "fengkong_bench_credit_checks"
+HOST, PORT = "127.0.0.1", 8765
+TARGET_P99_MS = 50.0
+CONNECTIONS = 64
+INVOICES_PER_CUSTOMER = 24
+ORDERS_PER_CUSTOMER = 3
+TOKEN_FILE = Path("/tmp/fengkong_bench_credit_checks.token")  # noqa: S108 - a benchmark scratch file
+
+
+def database_url() -> str:
+    return make_url(ADMIN_URL).set(database=DATABASE).render_as_string(hide_password=False)
+
+
+# --- 1. the database --------------------------------------------------------------------------
+
+BUILD = [
+    # Customers: valid-looking USCCs (unique; the check digit is not verified on insert).
+    """
+    INSERT INTO customers (id, uscc, name, industry_code, region_code, status, uscc_verification,
+                           source, source_ref, sourced_at, created_at, updated_at, version)
+    SELECT n, '91310000' || lpad(n::text, 10, '0'), '压测客户' || n, 'F51', '310000', 'active',
+           'unverified', 'import', 'benchmark', now(), now(), now(), 1
+    FROM generate_series(1, :customers) AS n
+    """,
+    "SELECT setval(pg_get_serial_sequence('customers', 'id'), :customers)",
+    # One permanent limit each: ¥300,000 to ¥3,000,000.
+    """
+    INSERT INTO credit_limits (customer_id, kind, currency, amount_minor, valid_from, status,
+                               granted_by, created_at, updated_at, version)
+    SELECT n, 'permanent', 'CNY', (300000 + (n * 7919) % 2700000) * 100, DATE '2025-01-01',
+           'active', 'benchmark', now(), now(), 1
+    FROM generate_series(1, :customers) AS n
+    """,
+    # Invoices: issued over the last four months on 60-day terms. Those of the last 62 days are
+    # open (about 12 of 24, a third of them part-paid), nearly all not yet due; older ones are
+    # paid, except one in fifty left overdue.
+    """
+    INSERT INTO invoices (customer_id, invoice_number, issue_date, due_date, currency, amount_minor,
+                          outstanding_minor, status, source, source_ref, sourced_at, created_at,
+                          updated_at, version)
+    SELECT c, 'B-' || c || '-' || i, CURRENT_DATE - age, CURRENT_DATE - age + 60, 'CNY', amount,
+           CASE WHEN NOT still_open THEN 0 WHEN (c + i) % 3 = 0 THEN amount / 2 ELSE amount END,
+           CASE WHEN still_open THEN 'open' ELSE 'paid' END,
+           'import', 'benchmark', now(), now(), now(), 1
+    FROM generate_series(1, :customers) AS c,
+         generate_series(1, :invoices) AS i,
+         LATERAL (SELECT (i * 5 + c) % 120 AS age,
+                         ((c * 13 + i * 101) % 8000 + 500) * 100 AS amount) AS a,
+         LATERAL (SELECT a.age <= 62 OR (c + i) % 50 = 0 AS still_open) AS o
+    """,
+    # Some cash not yet applied: one payment for every fifth customer.
+    """
+    INSERT INTO payments (customer_id, payment_reference, paid_on, currency, amount_minor, source,
+                          source_ref, sourced_at, created_at, updated_at, version)
+    SELECT n, 'BP-' || n, CURRENT_DATE - (n % 20), 'CNY', ((n * 37) % 5000 + 100) * 100,
+           'import', 'benchmark', now(), now(), now(), 1
+    FROM generate_series(1, :customers, 5) AS n
+    """,
+    # Open orders, some delivered later than a 30-day horizon.
+    """
+    INSERT INTO orders (customer_id, order_number, ordered_on, requested_delivery_on, currency,
+                        amount_minor, status, source, source_ref, sourced_at, created_at,
+                        updated_at, version)
+    SELECT c, 'BO-' || c || '-' || i, CURRENT_DATE - (i * 3), CURRENT_DATE + (i * 20), 'CNY',
+           ((c * 7 + i * 11) % 20000 + 1000) * 100, 'open', 'import', 'benchmark', now(), now(),
+           now(), 1
+    FROM generate_series(1, :customers) AS c, generate_series(1, :orders) AS i
+    """,
+]
+
+
+def build(customers: int) -> str:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+    admin.dispose()
+    url = database_url()
+    started = time.perf_counter()
+    upgrade(url)
+    print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
+    engine = create_engine(url)
+    params = {
+        "customers": customers,
+        "invoices": INVOICES_PER_CUSTOMER,
+        "orders": ORDERS_PER_CUSTOMER,
+    }
+    with engine.begin() as connection:
+        for statement in BUILD:
+            step = time.perf_counter()
+            connection.execute(text(statement), params)
+            print(f"  {statement.split()[2]:<14} {time.perf_counter() - step:6.1f} s", flush=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    with engine.connect() as connection:
+        counts = {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            for table in ("customers", "credit_limits", "invoices", "payments", "orders")
+        }
+    engine.dispose()
+    print(f"built in {time.perf_counter() - started:.1f} s: {counts}", flush=True)
+    database = open_database(url)
+    system = Actor.system("benchmark")
+    with database.session_scope(actor=system) as session:
+        auth_service.create_user(session, system, username="erp", role=Role.SALES, password=None)
+        token = auth_service.create_token(session, system, username="erp", name="benchmark ERP")
+        configs.ensure_active(session)
+    database.dispose()
+    TOKEN_FILE.write_text(token)
+    return token
+
+
+# --- 2. the server ----------------------------------------------------------------------------
+
+
+def serve() -> subprocess.Popen[bytes]:
+    env = {**os.environ, "FENGKONG_DATABASE_URL": database_url()}
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "fengkong.app:create_app",
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(PORT),
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            asyncio.run(_get("/health"))
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+async def _get(path: str) -> None:
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    await reader.read()
+    writer.close()
+
+
+# --- 3. the load ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rate: float
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    finished: float = 0.0
+    started: float = 0.0
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    decisions: dict[str, int] = field(default_factory=dict)
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    @property
+    def sent(self) -> int:
+        return len(self.latencies_ms)
+
+    def line(self) -> str:
+        achieved = self.sent / max(self.finished - self.started, 1e-9)
+        error_rate = self.errors / self.sent if self.sent else 0.0
+        return (
+            f"| {self.rate:.0f} | {self.seconds:.0f} | {self.sent:,} | {achieved:.1f} | "
+            f"{self.percentile(0.50):.1f} | {self.percentile(0.95):.1f} | "
+            f"{self.percentile(0.99):.1f} | "
+            f"{max(self.latencies_ms):.1f} | {error_rate:.2%} |"
+        )
+
+
+class Connection:
+    def __init__(self) -> None:
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, token: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, PORT)
+        if self.reader is None:
+            raise OSError("not connected")
+        self.writer.write(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            + body
+        )
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value.strip())
+        return status, await self.reader.readexactly(length)
+
+
+async def drive(token: str, rate: float, seconds: float, customers: int, prefix: str) -> Run:
+    run = Run(rate, seconds)
+    queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    rng = random.Random(f"{prefix}-{rate}")
+
+    async def worker() -> None:
+        connection = Connection()
+        while (job := await queue.get()) is not None:
+            due, body = job
+            try:
+                status, answer = await connection.post("/api/v1/credit-checks", body, token)
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                status, answer = 599, b"{}"
+                connection = Connection()
+            now = time.perf_counter()
+            run.latencies_ms.append((now - due) * 1000)
+            run.finished = max(run.finished, now)
+            run.statuses[status] = run.statuses.get(status, 0) + 1
+            if status not in (200, 201):
+                run.errors += 1
+            else:
+                decision = json.loads(answer).get("decision", "?")
+                run.decisions[decision] = run.decisions.get(decision, 0) + 1
+
+    workers = [asyncio.create_task(worker()) for _ in range(CONNECTIONS)]
+    total = int(rate * seconds)
+    start = run.started = time.perf_counter() + 0.2
+    for index in range(total):
+        due = start + index / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        body = json.dumps(
+            {
+                "order_id": f"{prefix}-{index}",
+                "customer_id": rng.randint(1, customers),
+                "amount": f"{rng.randint(1_000, 20_000)}.00",
+                "currency": "CNY",
+            }
+        ).encode()
+        queue.put_nowait((due, body))
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    return run
+
+
+HEADER = (
+    "| offered req/s | seconds | requests | done req/s | p50 ms | p95 ms | p99 ms | max ms "
+    "| errors |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def passed(run: Run) -> bool:
+    return run.percentile(0.99) < TARGET_P99_MS and not run.errors
+
+
+def search(token: str, args: argparse.Namespace, tag: str, first: Run) -> float | None:
+    """From the sustained rate, step up while p99 stays under the target, or down until it does."""
+    up = passed(first)
+    best = first.rate if up else None
+    rate = first.rate + (args.step if up else -args.step)
+    while args.step <= rate <= args.max_rate:
+        run = asyncio.run(
+            drive(token, rate, args.step_seconds, args.customers, f"{tag}-{rate:.0f}")
+        )
+        print(run.line(), flush=True)
+        if up and not passed(run):
+            break
+        if passed(run):
+            best = rate if best is None else max(best, rate)
+            if not up:
+                break
+        rate += args.step if up else -args.step
+    return best
+
+
+async def one_at_a_time(token: str, count: int, customers: int, prefix: str) -> Run:
+    """The service time with no queueing: one connection, the next request after the answer."""
+    run = Run(rate=0, seconds=0)
+    connection = Connection()
+    rng = random.Random(prefix)
+    for index in range(count):
+        body = json.dumps(
+            {
+                "order_id": f"{prefix}-{index}",
+                "customer_id": rng.randint(1, customers),
+                "amount": f"{rng.randint(1_000, 20_000)}.00",
+                "currency": "CNY",
+            }
+        ).encode()
+        sent = time.perf_counter()
+        await connection.post("/api/v1/credit-checks", body, token)
+        run.latencies_ms.append((time.perf_counter() - sent) * 1000)
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--step", type=float, default=50)
+    parser.add_argument("--step-seconds", type=float, default=20)
+    parser.add_argument("--max-rate", type=float, default=1000)
+    parser.add_argument("--reuse", action="store_true", help="use the database already built")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    token = TOKEN_FILE.read_text() if args.reuse else build(args.customers)
+    server = serve()
+    tag = f"L{int(time.time())}"
+    try:
+        asyncio.run(drive(token, 50, 5, args.customers, f"{tag}-warm"))  # warm both workers
+        serial = asyncio.run(one_at_a_time(token, 500, args.customers, f"{tag}-serial"))
+        print(
+            f"\none request at a time (500): p50 {serial.percentile(0.5):.1f} ms, "
+            f"p95 {serial.percentile(0.95):.1f} ms, p99 {serial.percentile(0.99):.1f} ms"
+        )
+        sustained = asyncio.run(drive(token, args.rate, args.seconds, args.customers, f"{tag}-s"))
+        print(f"\nsustained: decisions {sustained.decisions}, statuses {sustained.statuses}")
+        print(HEADER)
+        print(sustained.line(), flush=True)
+        best = search(token, args, tag, sustained)
+        print(f"\nhighest offered rate with p99 < {TARGET_P99_MS:.0f} ms: {best} req/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if not args.keep:
+            admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,821 @@
+"""Exposure use cases: a customer's exposure and expected loss, the fast read the order credit
+check makes, related-party groups, the portfolio, mitigants, invoice disputes and exchange
+rates. Callers own the transaction; nothing here commits (docs/exposure.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fengkong.auth import service as auth_service
+from fengkong.auth.actor import Actor
+from fengkong.auth.roles import Permission
+from fengkong.customers import service as customers_service
+from fengkong.errors import Conflict, NotFound, ValidationFailed
+from fengkong.exposure import ledger
+from fengkong.exposure.ageing import BUCKETS, Ageing, OpenItem, age
+from fengkong.exposure.concentration import (
+    Concentration,
+    component_of,
+    concentration,
+    connected_groups,
+)
+from fengkong.exposure.config import LgdConfig, shipped
+from fengkong.exposure.loss import ExposureInputs, Protection, compose, covered_by
+from fengkong.exposure.models import FxRate, InvoiceDispute, Mitigant
+from fengkong.exposure.results import (
+    CREDIT_CURRENCY,
+    Breakdown,
+    CreditExposure,
+    CustomerExposure,
+    GroupExposure,
+    GroupMember,
+    PortfolioExposure,
+    Ranked,
+)
+from fengkong.exposure.schemas import (
+    DisputeCreate,
+    DisputeResolve,
+    FxRateIn,
+    MitigantCreate,
+    MitigantUpdate,
+)
+from fengkong.exposure.status import (
+    DISPUTE_TRANSITIONS,
+    MITIGANT_TRANSITIONS,
+    DisputeStatus,
+    MitigantStatus,
+)
+from fengkong.kit.money import Money, MoneyError, currency_exponent, normalise_currency
+from fengkong.kit.time import business_today
+from fengkong.receivables import service as receivables_service
+from fengkong.receivables.status import InvoiceStatus
+from fengkong.records import (
+    archive,
+    change_status,
+    check_version,
+    ensure_not_archived,
+    field_error,
+)
+from fengkong.risk import service as risk_service
+from fengkong.settings import get_settings
+
+MAX_GROUP_MEMBERS = 500
+UNKNOWN = "unknown"
+UNRATED = "unrated"
+
+
+class MitigantNotFound(NotFound):
+    code = "mitigant_not_found"
+
+
+class DisputeNotFound(NotFound):
+    code = "dispute_not_found"
+
+
+class DisputeExceedsOutstanding(ValidationFailed):
+    code = "dispute_exceeds_outstanding"
+
+
+class InvoiceNotDisputable(ValidationFailed):
+    code = "invoice_not_disputable"
+
+
+class DisputeAlreadyResolved(Conflict):
+    code = "dispute_already_resolved"
+
+
+class MitigantNotActive(Conflict):
+    code = "mitigant_not_active"
+
+
+def _today() -> date:
+    return business_today(get_settings().zone)
+
+
+# --- currency -------------------------------------------------------------------------------
+
+
+def convert(amount: int, currency: str, rate: Decimal) -> int:
+    """``amount`` minor units of ``currency`` in minor units of the credit currency, half up."""
+    shift = currency_exponent(CREDIT_CURRENCY) - currency_exponent(currency)
+    value = Decimal(amount) * rate * Decimal(10) ** shift
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class _Converter:
+    """Converts into the credit currency; amounts with no rate are kept aside, not guessed."""
+
+    rates: dict[str, Decimal]
+    unconverted: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, amount: int, currency: str) -> int:
+        if currency == CREDIT_CURRENCY:
+            return amount
+        rate = self.rates.get(currency)
+        if rate is None:
+            self.unconverted[currency] = self.unconverted.get(currency, 0) + amount
+            return 0
+        return convert(amount, currency, rate)
+
+
+def _converter(session: Session, as_of: date, currencies: Iterable[str]) -> _Converter:
+    foreign = {currency for currency in currencies if currency != CREDIT_CURRENCY}
+    return _Converter(ledger.fx_rates_on(session, as_of, foreign) if foreign else {})
+
+
+# --- one customer ---------------------------------------------------------------------------
+
+
+def _ageing(items: Sequence[ledger.InvoiceRow], convert_to: _Converter, as_of: date) -> Ageing:
+    def disputed(item: ledger.InvoiceRow) -> int:
+        # The disputed part of an amount without a rate is already in ``unconverted``.
+        if item.currency != CREDIT_CURRENCY and item.currency not in convert_to.rates:
+            return 0
+        return convert_to(item.disputed, item.currency)
+
+    return age(
+        (
+            OpenItem(item.due_date, convert_to(item.outstanding, item.currency), disputed(item))
+            for item in items
+        ),
+        as_of,
+    )
+
+
+def _sums(rows: Iterable[ledger.AmountRow], convert_to: _Converter) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[row.kind] += convert_to(row.amount, row.currency)
+    return totals
+
+
+def credit_exposure_fast(session: Session, customer_id: int, *, as_of: date) -> CreditExposure:
+    """Receivables, open orders, overdue figures, disputes and unapplied cash of one customer,
+    in two aggregate queries (a third reads exchange rates, only for foreign currencies)."""
+    items = ledger.open_items(session, customer_id)
+    amounts = ledger.orders_and_unapplied(session, [customer_id])
+    convert_to = _converter(
+        session, as_of, [item.currency for item in items] + [row.currency for row in amounts]
+    )
+    ageing = _ageing(items, convert_to, as_of)
+    sums = _sums(amounts, convert_to)
+    return CreditExposure(
+        customer_id=customer_id,
+        as_of=as_of,
+        currency=CREDIT_CURRENCY,
+        open_receivables=ageing.open_receivables,
+        open_orders=sums[ledger.ORDERS],
+        overdue=ageing.overdue,
+        overdue_weighted=ageing.overdue_weighted,
+        oldest_days_past_due=ageing.oldest_days_past_due,
+        disputed=ageing.disputed,
+        unapplied_payments=sums[ledger.UNAPPLIED],
+        overdue_undisputed=ageing.overdue_undisputed,
+        overdue_weighted_undisputed=ageing.overdue_weighted_undisputed,
+        oldest_days_past_due_undisputed=ageing.oldest_days_past_due_undisputed,
+        unconverted=dict(convert_to.unconverted),
+    )
+
+
+def _protections(
+    rows: Iterable[ledger.MitigantRow], config: LgdConfig, convert_to: _Converter
+) -> list[Protection]:
+    return [
+        Protection(
+            mitigant_id=row.mitigant_id,
+            kind=row.kind,
+            covered=convert_to(covered_by(row.amount, row.haircut), row.currency),
+            lgd=config.terms(row.kind).lgd,
+        )
+        for row in rows
+    ]
+
+
+def customer_exposure(session: Session, customer_id: int, *, as_of: date) -> CustomerExposure:
+    """The customer's exposure composed, mitigated and turned into expected loss as of
+    ``as_of`` (ageing date; balances are today's). Reads no permission: see ``get_exposure``."""
+    config = shipped()
+    customer = customers_service.find_customer(session, customer_id)
+    items = ledger.open_items(session, customer_id)
+    amounts = ledger.orders_and_unapplied(session, [customer_id])
+    commitments = ledger.contract_commitments(session, as_of, [customer_id])
+    mitigants = ledger.mitigants_in_force(session, as_of, [customer_id])
+    convert_to = _converter(
+        session,
+        as_of,
+        [
+            *(row.currency for row in items),
+            *(row.currency for row in amounts),
+            *(row.currency for row in commitments),
+            *(row.currency for row in mitigants),
+        ],
+    )
+    ageing = _ageing(items, convert_to, as_of)
+    sums = _sums([*amounts, *commitments], convert_to)
+    rating = risk_service.ratings_of(session, [customer_id]).get(customer_id)
+    industry_lgd = config.industry_lgd_of(customer.industry_code if customer else None)
+    figures = compose(
+        ExposureInputs(
+            open_receivables=ageing.open_receivables,
+            open_orders=sums[ledger.ORDERS],
+            contract_commitments=sums["commitment"],
+            unapplied_payments=sums[ledger.UNAPPLIED],
+            protections=_protections(mitigants, config, convert_to),
+            industry_lgd=industry_lgd,
+            commitment_ccf=config.commitment_ccf,
+            pd=rating.pd if rating else None,
+        )
+    )
+    return CustomerExposure(
+        customer_id=customer_id,
+        as_of=as_of,
+        currency=CREDIT_CURRENCY,
+        receivables_by_bucket=ageing.buckets,
+        open_receivables=ageing.open_receivables,
+        overdue=ageing.overdue,
+        overdue_weighted=ageing.overdue_weighted,
+        oldest_days_past_due=ageing.oldest_days_past_due,
+        disputed=ageing.disputed,
+        unapplied_payments=sums[ledger.UNAPPLIED],
+        open_orders=sums[ledger.ORDERS],
+        contract_commitments=sums["commitment"],
+        gross_exposure=figures.gross_exposure,
+        mitigation=figures.mitigation,
+        net_exposure=figures.net_exposure,
+        ead=figures.ead,
+        lgd=figures.lgd,
+        industry_lgd=industry_lgd,
+        commitment_ccf=config.commitment_ccf,
+        pd=rating.pd if rating else None,
+        grade=rating.grade if rating else None,
+        expected_loss=figures.expected_loss,
+        secured=figures.secured,
+        unsecured=figures.unsecured,
+        config_name=config.name,
+        config_sha256=config.sha256,
+        unconverted=dict(convert_to.unconverted),
+    )
+
+
+def get_exposure(
+    session: Session, actor: Actor, *, customer_id: int, as_of: date | None = None
+) -> CustomerExposure:
+    """``customer_exposure`` for a reader with ``exposure:read`` (404 for an unknown customer)."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    customers_service.get_customer(session, actor, customer_id)
+    return customer_exposure(session, customer_id, as_of=as_of or _today())
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+def group_members(session: Session, customer_id: int) -> set[int]:
+    """The customer and everyone linked to it through related parties, directly or through
+    others (at most ``MAX_GROUP_MEMBERS``), read link by link outwards."""
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    seen = {customer_id}
+    frontier = [customer_id]
+    while frontier and len(seen) < MAX_GROUP_MEMBERS:
+        for left, right in ledger.related_links(session, frontier):
+            neighbours[left].append(right)
+            neighbours[right].append(left)
+        reached = component_of(customer_id, neighbours)
+        frontier = sorted(reached - seen)
+        seen |= reached
+    return set(sorted(seen)[:MAX_GROUP_MEMBERS])
+
+
+def group_exposure(
+    session: Session, actor: Actor, *, customer_id: int, as_of: date | None = None
+) -> GroupExposure:
+    """The exposure of the customer's related-party group, member by member and summed."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    customers_service.get_customer(session, actor, customer_id)
+    day = as_of or _today()
+    ids = sorted(group_members(session, customer_id))
+    names = ledger.customer_names(session, ids)
+    members = tuple(
+        GroupMember(member, names.get(member, ""), customer_exposure(session, member, as_of=day))
+        for member in ids
+    )
+    exposures = [member.exposure for member in members]
+    unconverted: dict[str, int] = defaultdict(int)
+    for exposure in exposures:
+        for currency, amount in exposure.unconverted.items():
+            unconverted[currency] += amount
+    return GroupExposure(
+        customer_id=customer_id,
+        as_of=day,
+        currency=CREDIT_CURRENCY,
+        members=members,
+        gross_exposure=sum(item.gross_exposure for item in exposures),
+        mitigation=sum(item.mitigation for item in exposures),
+        net_exposure=sum(item.net_exposure for item in exposures),
+        ead=sum(item.ead for item in exposures),
+        expected_loss=sum(item.expected_loss or 0 for item in exposures),
+        unrated_ead=sum(item.ead for item in exposures if item.expected_loss is None),
+        unconverted=dict(unconverted),
+    )
+
+
+# --- portfolio ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Book:
+    buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+    orders: int = 0
+    unapplied: int = 0
+    commitments: int = 0
+    protections: list[Protection] = field(default_factory=list)
+
+
+@dataclass
+class _Tally:
+    customers: int = 0
+    gross: int = 0
+    net: int = 0
+    ead: int = 0
+    expected_loss: int = 0
+    unrated_ead: int = 0
+
+    def add(self, gross: int, net: int, ead: int, expected_loss: int | None) -> None:
+        self.customers += 1
+        self.gross += gross
+        self.net += net
+        self.ead += ead
+        if expected_loss is None:
+            self.unrated_ead += ead
+        else:
+            self.expected_loss += expected_loss
+
+    def row(self, key: str) -> Breakdown:
+        return Breakdown(
+            key,
+            self.customers,
+            self.gross,
+            self.net,
+            self.ead,
+            self.expected_loss,
+            self.unrated_ead,
+        )
+
+
+def _rows(tallies: dict[str, _Tally]) -> tuple[Breakdown, ...]:
+    return tuple(tally.row(key) for key, tally in sorted(tallies.items()))
+
+
+def _province(region_code: str | None) -> str:
+    return f"{region_code[:2]}0000" if region_code and len(region_code) >= 2 else UNKNOWN
+
+
+def portfolio_exposure(
+    session: Session, actor: Actor, *, as_of: date | None = None
+) -> PortfolioExposure:
+    """Exposure and expected loss of every customer, summed and broken down by grade, industry
+    section and province, with concentration over customers and over related-party groups.
+
+    Five set-based aggregate queries; the per-customer arithmetic is the same ``compose`` a
+    single customer's exposure uses, so the two always agree.
+    """
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    day = as_of or _today()
+    config = shipped()
+    customers = ledger.customers(session)
+    buckets = ledger.bucket_totals(session, day)
+    amounts = ledger.orders_and_unapplied(session)
+    commitments = ledger.contract_commitments(session, day)
+    mitigants = ledger.mitigants_in_force(session, day)
+    convert_to = _converter(
+        session,
+        day,
+        {
+            *(row.currency for row in buckets),
+            *(row.currency for row in amounts),
+            *(row.currency for row in commitments),
+            *(row.currency for row in mitigants),
+        },
+    )
+    books: dict[int, _Book] = defaultdict(_Book)
+    for bucket in buckets:
+        books[bucket.customer_id].buckets[bucket.bucket] += convert_to(
+            bucket.outstanding, bucket.currency
+        )
+    for row in amounts:
+        book = books[row.customer_id]
+        if row.kind == ledger.ORDERS:
+            book.orders += convert_to(row.amount, row.currency)
+        else:
+            book.unapplied += convert_to(row.amount, row.currency)
+    for row in commitments:
+        books[row.customer_id].commitments += convert_to(row.amount, row.currency)
+    for protection, mitigant in zip(
+        _protections(mitigants, config, convert_to), mitigants, strict=True
+    ):
+        books[mitigant.customer_id].protections.append(protection)
+
+    totals = _Tally()
+    total_buckets = dict.fromkeys(BUCKETS, 0)
+    orders = commitments_total = mitigation = 0
+    by_grade: dict[str, _Tally] = defaultdict(_Tally)
+    by_industry: dict[str, _Tally] = defaultdict(_Tally)
+    by_region: dict[str, _Tally] = defaultdict(_Tally)
+    net_by_customer: dict[int, int] = {}
+    for customer in customers:
+        found = books.get(customer.customer_id)
+        if found is None:
+            continue
+        book = found
+        receivables = sum(book.buckets.values())
+        figures = compose(
+            ExposureInputs(
+                open_receivables=receivables,
+                open_orders=book.orders,
+                contract_commitments=book.commitments,
+                unapplied_payments=book.unapplied,
+                protections=book.protections,
+                industry_lgd=config.industry_lgd_of(customer.industry_code),
+                commitment_ccf=config.commitment_ccf,
+                pd=customer.pd,
+            )
+        )
+        if figures.gross_exposure == 0 and receivables == 0:
+            continue
+        args = (figures.gross_exposure, figures.net_exposure, figures.ead, figures.expected_loss)
+        totals.add(*args)
+        by_grade[customer.grade or UNRATED].add(*args)
+        by_industry[(customer.industry_code or "")[:1].upper() or UNKNOWN].add(*args)
+        by_region[_province(customer.region_code)].add(*args)
+        for name, amount in book.buckets.items():
+            total_buckets[name] += amount
+        orders += book.orders
+        commitments_total += book.commitments
+        mitigation += figures.mitigation
+        net_by_customer[customer.customer_id] = figures.net_exposure
+
+    by_customer = concentration(net_by_customer)
+    groups = connected_groups(ledger.related_links(session))
+    net_by_group: dict[int, int] = defaultdict(int)
+    sizes: dict[int, int] = defaultdict(int)
+    for customer_id, net in net_by_customer.items():
+        key = groups.get(customer_id, customer_id)
+        net_by_group[key] += net
+        sizes[key] += 1
+    by_group = concentration(dict(net_by_group))
+    names = ledger.customer_names(
+        session, sorted({key for key, _ in (*by_customer.top, *by_group.top)})
+    )
+    return PortfolioExposure(
+        as_of=day,
+        currency=CREDIT_CURRENCY,
+        customers=totals.customers,
+        receivables_by_bucket=total_buckets,
+        open_receivables=sum(total_buckets.values()),
+        open_orders=orders,
+        contract_commitments=commitments_total,
+        gross_exposure=totals.gross,
+        mitigation=mitigation,
+        net_exposure=totals.net,
+        ead=totals.ead,
+        expected_loss=totals.expected_loss,
+        unrated_ead=totals.unrated_ead,
+        by_grade=_rows(by_grade),
+        by_industry=_rows(by_industry),
+        by_region=_rows(by_region),
+        top_share=by_customer.top_share,
+        herfindahl=by_customer.herfindahl,
+        top=_ranked(by_customer, names, None),
+        group_top_share=by_group.top_share,
+        group_herfindahl=by_group.herfindahl,
+        top_groups=_ranked(by_group, names, sizes),
+        config_sha256=config.sha256,
+        unconverted=dict(convert_to.unconverted),
+    )
+
+
+def _ranked(
+    result: Concentration, names: dict[int, str], sizes: dict[int, int] | None
+) -> tuple[Ranked, ...]:
+    return tuple(
+        Ranked(
+            key=key,
+            name=names.get(key, ""),
+            net_exposure=amount,
+            share=amount / result.total if result.total else 0.0,
+            members=sizes.get(key, 1) if sizes is not None else 1,
+        )
+        for key, amount in result.top
+    )
+
+
+# --- mitigants ------------------------------------------------------------------------------
+
+
+def covered(mitigant: Mitigant) -> Money:
+    """What the mitigant counts for: its amount less the haircut, in its own currency."""
+    return Money.from_minor_units(
+        covered_by(mitigant.amount_minor, mitigant.haircut), mitigant.currency
+    )
+
+
+def _check_dates(valid_from: date, valid_until: date | None) -> None:
+    if valid_until is not None and valid_until < valid_from:
+        raise ValidationFailed(
+            "a mitigant cannot end before it starts",
+            details=[field_error("valid_until", valid_until, f"before valid_from {valid_from}")],
+        )
+
+
+def list_mitigants(
+    session: Session, actor: Actor, *, customer_id: int, include_inactive: bool = True
+) -> list[Mitigant]:
+    """The customer's mitigants (not archived), newest first."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    customers_service.get_customer(session, actor, customer_id)
+    statement = select(Mitigant).where(
+        Mitigant.customer_id == customer_id, Mitigant.archived_at.is_(None)
+    )
+    if not include_inactive:
+        statement = statement.where(Mitigant.status == MitigantStatus.ACTIVE)
+    return list(session.scalars(statement.order_by(Mitigant.valid_from.desc(), Mitigant.id.desc())))
+
+
+def get_mitigant(session: Session, actor: Actor, *, mitigant_id: int) -> Mitigant:
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    mitigant = session.get(Mitigant, mitigant_id)
+    if mitigant is None:
+        raise MitigantNotFound(f"no mitigant with id {mitigant_id}")
+    return mitigant
+
+
+def create_mitigant(
+    session: Session, actor: Actor, *, customer_id: int, data: MitigantCreate
+) -> Mitigant:
+    """Record a mitigant; without a haircut it takes its kind's from the configuration."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    customer = customers_service.resolve_customer(
+        session, customer_id=customer_id, customer_uscc=None
+    )
+    _check_dates(data.valid_from, data.valid_until)
+    haircut = data.haircut if data.haircut is not None else shipped().terms(data.kind).haircut
+    mitigant = Mitigant(
+        customer_id=customer.id,
+        kind=data.kind,
+        provider=data.provider,
+        description=data.description,
+        amount=data.amount.to_money(),
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        haircut=haircut,
+        status=MitigantStatus.ACTIVE,
+    )
+    session.add(mitigant)
+    session.flush()
+    return mitigant
+
+
+def update_mitigant(
+    session: Session,
+    actor: Actor,
+    *,
+    mitigant_id: int,
+    data: MitigantUpdate,
+    expected_version: int | None = None,
+) -> Mitigant:
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    mitigant = get_mitigant(session, actor, mitigant_id=mitigant_id)
+    label = f"mitigant {mitigant_id}"
+    check_version(mitigant, expected_version, label=label)
+    ensure_not_archived(mitigant, label=label)
+    if mitigant.status is not MitigantStatus.ACTIVE:
+        raise MitigantNotActive(
+            f"{label} is {mitigant.status.value}; record a new one instead",
+            details=[field_error("status", mitigant.status, "only active mitigants change")],
+        )
+    changes = data.model_dump(exclude_unset=True, exclude={"amount"})
+    _check_dates(
+        changes.get("valid_from", mitigant.valid_from),
+        changes.get("valid_until", mitigant.valid_until),
+    )
+    for name, value in changes.items():
+        setattr(mitigant, name, value)
+    if data.amount is not None:
+        mitigant.amount = data.amount.to_money()
+    session.flush()
+    return mitigant
+
+
+def release_mitigant(
+    session: Session, actor: Actor, *, mitigant_id: int, expected_version: int | None = None
+) -> Mitigant:
+    """The mitigant no longer protects (guarantee returned, collateral released)."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    mitigant = get_mitigant(session, actor, mitigant_id=mitigant_id)
+    check_version(mitigant, expected_version, label=f"mitigant {mitigant_id}")
+    mitigant.status = change_status(mitigant.status, MitigantStatus.RELEASED, MITIGANT_TRANSITIONS)
+    session.flush()
+    return mitigant
+
+
+def archive_mitigant(
+    session: Session, actor: Actor, *, mitigant_id: int, expected_version: int | None = None
+) -> Mitigant:
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    mitigant = get_mitigant(session, actor, mitigant_id=mitigant_id)
+    check_version(mitigant, expected_version, label=f"mitigant {mitigant_id}")
+    archive(mitigant)
+    session.flush()
+    return mitigant
+
+
+def expire_mitigants(session: Session, actor: Actor, *, today: date | None = None) -> int:
+    """Mark active mitigants whose ``valid_until`` has passed as expired; how many were.
+    (Exposure already ignores them by date; this keeps their status honest for lists.)"""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    day = today or _today()
+    lapsed = session.scalars(
+        select(Mitigant).where(
+            Mitigant.status == MitigantStatus.ACTIVE,
+            Mitigant.valid_until.is_not(None),
+            Mitigant.valid_until < day,
+        )
+    ).all()
+    for mitigant in lapsed:
+        mitigant.status = change_status(
+            mitigant.status, MitigantStatus.EXPIRED, MITIGANT_TRANSITIONS
+        )
+    session.flush()
+    return len(lapsed)
+
+
+# --- disputes -------------------------------------------------------------------------------
+
+
+def _open_disputed_minor(session: Session, invoice_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(InvoiceDispute.amount_minor), 0)).where(
+            InvoiceDispute.invoice_id == invoice_id,
+            InvoiceDispute.status == DisputeStatus.OPEN,
+        )
+    )
+    return int(total or 0)
+
+
+def open_dispute(
+    session: Session, actor: Actor, *, invoice_id: int, data: DisputeCreate
+) -> InvoiceDispute:
+    """Record that the customer contests ``data.amount`` of an open invoice. Disputes of one
+    invoice together never exceed what is outstanding on it."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    invoice = receivables_service.get_invoice(session, actor, invoice_id=invoice_id)
+    amount = data.amount.to_money()
+    if invoice.status is not InvoiceStatus.OPEN or invoice.archived_at is not None:
+        state = "archived" if invoice.archived_at is not None else invoice.status.value
+        raise InvoiceNotDisputable(
+            f"invoice {invoice.invoice_number} is {state}; only open invoices can be disputed",
+            details=[field_error("invoice_id", invoice_id, f"the invoice is {state}")],
+        )
+    if amount.currency != invoice.currency:
+        raise ValidationFailed(
+            f"invoice {invoice.invoice_number} is in {invoice.currency}",
+            details=[
+                field_error("amount.currency", amount.currency, f"expected {invoice.currency}")
+            ],
+        )
+    room = invoice.outstanding_minor - _open_disputed_minor(session, invoice_id)
+    if amount.minor_units > room:
+        available = Money.from_minor_units(max(room, 0), invoice.currency)
+        raise DisputeExceedsOutstanding(
+            f"at most {available} of invoice {invoice.invoice_number} can still be disputed",
+            details=[field_error("amount.amount", amount.amount, f"at most {available.amount}")],
+        )
+    dispute = InvoiceDispute(
+        invoice_id=invoice.id,
+        customer_id=invoice.customer_id,
+        amount=amount,
+        reason=data.reason,
+        status=DisputeStatus.OPEN,
+        opened_on=data.opened_on or _today(),
+        opened_by=actor.username,
+    )
+    session.add(dispute)
+    session.flush()
+    return dispute
+
+
+def get_dispute(session: Session, actor: Actor, *, dispute_id: int) -> InvoiceDispute:
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    dispute = session.get(InvoiceDispute, dispute_id)
+    if dispute is None:
+        raise DisputeNotFound(f"no dispute with id {dispute_id}")
+    return dispute
+
+
+def resolve_dispute(
+    session: Session,
+    actor: Actor,
+    *,
+    dispute_id: int,
+    data: DisputeResolve,
+    expected_version: int | None = None,
+) -> InvoiceDispute:
+    """Close a dispute with its resolution; the amount counts in overdue rules again (unless a
+    credit note or payment reduces the invoice)."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    dispute = get_dispute(session, actor, dispute_id=dispute_id)
+    check_version(dispute, expected_version, label=f"dispute {dispute_id}")
+    if dispute.status is DisputeStatus.RESOLVED:
+        raise DisputeAlreadyResolved(
+            f"dispute {dispute_id} was resolved on {dispute.resolved_on}",
+            details=[field_error("status", dispute.status, "already resolved")],
+        )
+    resolved_on = data.resolved_on or _today()
+    if resolved_on < dispute.opened_on:
+        raise ValidationFailed(
+            "a dispute cannot be resolved before it was opened",
+            details=[field_error("resolved_on", resolved_on, f"before {dispute.opened_on}")],
+        )
+    dispute.status = change_status(dispute.status, DisputeStatus.RESOLVED, DISPUTE_TRANSITIONS)
+    dispute.resolution = data.resolution
+    dispute.resolution_note = data.note
+    dispute.resolved_on = resolved_on
+    dispute.resolved_by = actor.username
+    session.flush()
+    return dispute
+
+
+def disputes_of(
+    session: Session,
+    actor: Actor,
+    *,
+    invoice_id: int | None = None,
+    customer_id: int | None = None,
+    status: DisputeStatus | None = None,
+) -> list[InvoiceDispute]:
+    """Disputes of an invoice or a customer, newest first."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    statement = select(InvoiceDispute)
+    if invoice_id is not None:
+        statement = statement.where(InvoiceDispute.invoice_id == invoice_id)
+    if customer_id is not None:
+        statement = statement.where(InvoiceDispute.customer_id == customer_id)
+    if status is not None:
+        statement = statement.where(InvoiceDispute.status == status)
+    return list(session.scalars(statement.order_by(InvoiceDispute.id.desc())))
+
+
+def disputed_invoice_ids(
+    session: Session, *, customer_id: int | None = None, invoice_ids: Sequence[int] | None = None
+) -> set[int]:
+    """Invoices with an open dispute (dunning skips them); no permission needed."""
+    statement = select(InvoiceDispute.invoice_id).where(InvoiceDispute.status == DisputeStatus.OPEN)
+    if customer_id is not None:
+        statement = statement.where(InvoiceDispute.customer_id == customer_id)
+    if invoice_ids is not None:
+        statement = statement.where(InvoiceDispute.invoice_id.in_(list(invoice_ids)))
+    return set(session.scalars(statement.distinct()))
+
+
+# --- exchange rates -------------------------------------------------------------------------
+
+
+def set_fx_rate(session: Session, actor: Actor, *, data: FxRateIn) -> FxRate:
+    """Record (or correct) the rate of a currency to CNY from a date on."""
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
+    try:
+        currency = normalise_currency(data.currency)
+    except MoneyError as error:
+        raise ValidationFailed(
+            str(error), details=[field_error("currency", data.currency, "not an ISO 4217 code")]
+        ) from error
+    if data.rate <= 0:
+        raise ValidationFailed(
+            "a rate must be positive", details=[field_error("rate", data.rate, "must be > 0")]
+        )
+    row = session.scalars(
+        select(FxRate).where(FxRate.currency == currency, FxRate.as_of == data.as_of)
+    ).one_or_none()
+    if row is None:
+        row = FxRate(
+            currency=currency, as_of=data.as_of, rate=data.rate, recorded_by=actor.username
+        )
+        session.add(row)
+    else:
+        row.rate = data.rate
+        row.recorded_by = actor.username
+    session.flush()
+    return row
+
+
+def list_fx_rates(session: Session, actor: Actor) -> list[FxRate]:
+    auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    return list(session.scalars(select(FxRate).order_by(FxRate.currency, FxRate.as_of.desc())))

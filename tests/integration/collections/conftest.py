@@ -1,0 +1,65 @@
+"""Hand-made ledgers for the collections tests: a run date and invoices so many days past due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from fengkong.auth.actor import Actor
+from fengkong.kit.money import Money
+from fengkong.receivables.models import Invoice
+from fengkong.risk import configs
+from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
+from tests import factories
+
+TODAY = date(2026, 6, 30)
+
+
+def overdue_invoice(
+    customer_id: int, days_past_due: int, amount: str = "1000.00", **extra: object
+) -> Invoice:
+    """An open invoice of ``customer_id`` due ``days_past_due`` days before ``TODAY``."""
+    due = TODAY - timedelta(days=days_past_due)
+    money = Money.of(amount, str(extra.pop("currency", "CNY")))
+    return factories.invoice(
+        customer_id=customer_id,
+        issue_date=due - timedelta(days=30),
+        due_date=due,
+        amount=money,
+        outstanding=extra.pop("outstanding", money),
+        **extra,
+    )
+
+
+def rate(session: Session, customer_id: int, *, grade: str, pd: float) -> None:
+    """Give the customer a current rating without scoring it."""
+    active = configs.ensure_active(session, Actor.system("test"))
+    score = RiskScore(
+        customer_id=customer_id,
+        as_of=TODAY,
+        score=500.0,
+        grade=grade,
+        risk_level="medium",
+        pd=pd,
+        scorecard_version_id=active.scorecard_row.id,
+        grade_scale_version_id=active.scale_row.id,
+        inputs_hash="0" * 64,
+        factors=[],
+        reasons=[],
+        trigger=ScoreTrigger.MANUAL,
+        computed_by="test",
+    )
+    session.add(score)
+    session.flush()
+    session.add(
+        CustomerRating(
+            customer_id=customer_id,
+            risk_score_id=score.id,
+            score=500.0,
+            grade=grade,
+            pd=pd,
+            as_of=TODAY,
+        )
+    )
+    session.flush()

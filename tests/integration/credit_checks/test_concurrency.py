@@ -1,0 +1,121 @@
+"""Fifty orders of one customer checked at the same time, through the real app and database
+(each request its own connection and transaction): together they exceed the available credit,
+and the approved total never does. Checks of one customer take turns on the customer's
+credit-account row (a row lock on PostgreSQL, the write lock on SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from fengkong import recorders
+from fengkong.app import create_app
+from fengkong.auth import service as auth_service
+from fengkong.auth.actor import Actor
+from fengkong.auth.roles import Role
+from fengkong.credit_checks import configs
+from fengkong.customers.models import Customer
+from fengkong.database import upgrade
+from fengkong.db import Database
+from fengkong.kit.money import Money
+from fengkong.orders.models import Order
+from fengkong.receivables.models import Invoice
+from fengkong.settings import get_settings
+from tests.conftest import BACKENDS, throwaway_database_url
+from tests.factories import make_uscc
+from tests.integration.credit_checks.conftest import DAY, World
+
+ORDERS = 50
+ORDER_YUAN = 1_000  # 50 × ¥1,000 = ¥50,000 asked against ¥40,000 available
+
+
+async def _enough_threads() -> None:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = ORDERS * 2
+
+
+@pytest.fixture(params=BACKENDS)
+def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of its own whose rows are committed, as concurrent requests need."""
+    with throwaway_database_url(request.param, tmp_path) as url:
+        upgrade(url)
+        # A connection for each request in flight: with fewer, requests waiting for a connection
+        # can hold every worker thread the requests holding one need (a harness deadlock).
+        database = Database(url, pool_size=ORDERS, max_overflow=0)
+        recorders.install(database.session_factory)
+        try:
+            yield database
+        finally:
+            database.dispose()
+
+
+def test_parallel_checks_never_approve_more_than_the_available_credit(
+    committed: Database, world: World
+) -> None:
+    system = Actor.system("test")
+    with committed.session_scope(actor=system) as session:
+        customer = Customer(
+            uscc=make_uscc(77),
+            name="并发测试有限公司",
+            industry_code="F51",
+            region_code="310000",
+        )
+        session.add(customer)
+        session.flush()
+        session.add(
+            Invoice(
+                customer_id=customer.id,
+                invoice_number="INV-1",
+                issue_date=DAY,
+                due_date=DAY,
+                amount=Money.of("60000.00", "CNY"),
+                outstanding=Money.of("60000.00", "CNY"),
+            )
+        )
+        auth_service.create_user(session, system, username="erp", role=Role.SALES, password=None)
+        token = auth_service.create_token(session, system, username="erp", name="ERP")
+        configs.ensure_active(session)
+        customer_id = customer.id
+    world.limit(customer_id, "100000.00")
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(database=committed, settings=get_settings())
+
+    with TestClient(app) as client:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # token touched once
+        # A worker thread for each request in flight, as a server sized for its load has: with
+        # fewer, requests waiting on the lock can hold every thread the lock holder needs to
+        # commit (on PostgreSQL the lock timeout then answers 503 instead of waiting forever).
+        assert client.portal is not None
+        client.portal.call(_enough_threads)
+
+        def check(number: int) -> dict[str, object]:
+            body = {
+                "order_id": f"SO-{number:03d}",
+                "customer_id": customer_id,
+                "amount": str(ORDER_YUAN),
+                "currency": "CNY",
+            }
+            response = client.post("/api/v1/credit-checks", json=body, headers=headers)
+            assert response.status_code == 201, response.text
+            answer: dict[str, object] = response.json()
+            return answer
+
+        with ThreadPoolExecutor(max_workers=ORDERS) as pool:
+            answers = list(pool.map(check, range(ORDERS)))
+
+    approved = [a for a in answers if a["decision"] == "approve"]
+    assert len(approved) == 40
+    assert {a["decision"] for a in answers} == {"approve", "hold"}
+    with committed.session_scope(actor=system) as session:
+        counted = session.scalar(
+            select(func.sum(Order.amount_minor)).where(Order.customer_id == customer_id)
+        )
+    assert counted == 40 * ORDER_YUAN * 100
+    # Each approval saw every earlier one: the exposures before are 60,000, 61,000, … 99,000.
+    befores = sorted(str(a["exposure_before"]) for a in approved)
+    assert befores == sorted(f"{60_000 + i * ORDER_YUAN}.00" for i in range(40))
