@@ -32,6 +32,7 @@ from fengkong.imports.models import ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError
 from fengkong.kit.time import business_today
 from fengkong.limits import service as limits_service
+from fengkong.model_cli import model_app
 from fengkong.risk import configs as risk_configs
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
@@ -46,6 +47,7 @@ token_app = typer.Typer(help="API tokens for scripts and ERPs.", no_args_is_help
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(model_app, name="model")
 
 CLI_ACTOR = Actor.system("cli")
 
