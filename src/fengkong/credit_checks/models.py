@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fengkong.config_versions import ConfigVersion
 from fengkong.credit_checks.status import (
     Decision,
     DecisionReason,
     HoldStatus,
     ReleaseKind,
-    RuleSetStatus,
     Stage,
 )
 from fengkong.db import Base
@@ -24,25 +24,11 @@ from fengkong.kit.columns import BigIntegerKey, Versioned, enum_type, minor_unit
 from fengkong.kit.time import utcnow
 
 
-class CheckRuleSetVersion(Base):
-    """A rule set's YAML as imported, verbatim with its SHA-256, so each check names exactly the
-    rules that decided it."""
+class CheckRuleSetVersion(ConfigVersion, Base):
+    """A rule set's YAML as imported, so each check names exactly the rules that decided it."""
 
     __tablename__ = "check_rule_set_versions"
     __table_args__ = (UniqueConstraint("version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column()
-    yaml_text: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[RuleSetStatus] = mapped_column(
-        enum_type(RuleSetStatus, length=16), default=RuleSetStatus.DRAFT
-    )
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    activated_at: Mapped[datetime | None] = mapped_column()
-    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class CreditAccount(Base):

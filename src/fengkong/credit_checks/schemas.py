@@ -12,7 +12,7 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from fengkong.credit_checks.messages import message
-from fengkong.credit_checks.models import CheckRuleSetVersion, CreditCheck, CreditHold
+from fengkong.credit_checks.models import CreditCheck, CreditHold
 from fengkong.credit_checks.replay import ReplayResult
 from fengkong.credit_checks.simulation import SimulationResult
 from fengkong.credit_checks.status import (
@@ -20,7 +20,6 @@ from fengkong.credit_checks.status import (
     DecisionReason,
     HoldStatus,
     ReleaseKind,
-    RuleSetStatus,
     Stage,
 )
 from fengkong.customers.schemas import CustomerReference
@@ -197,39 +196,6 @@ class ReleaseIn(InputModel):
 class RejectIn(InputModel):
     reason_code: DecisionReason
     comment: str | None = Field(default=None, max_length=2000)
-
-
-class RuleSetImportIn(InputModel):
-    yaml: str = Field(min_length=1, max_length=MAX_RULE_SET_BYTES)
-    note: str | None = Field(default=None, max_length=500)
-    activate: bool = False
-
-
-class RuleSetVersionOut(OutputModel):
-    version: int
-    name: str
-    status: RuleSetStatus
-    sha256: str
-    created_by: str
-    created_at: datetime
-    activated_at: datetime | None
-    note: str | None
-
-    @classmethod
-    def of(cls, row: CheckRuleSetVersion) -> RuleSetVersionOut:
-        return cls.model_validate(row)
-
-
-class RuleSetVersionYamlOut(RuleSetVersionOut):
-    yaml: str
-
-    @classmethod
-    def of(cls, row: CheckRuleSetVersion) -> RuleSetVersionYamlOut:
-        return cls(**RuleSetVersionOut.model_validate(row).model_dump(), yaml=row.yaml_text)
-
-
-class RuleSetVersionList(OutputModel):
-    items: list[RuleSetVersionOut]
 
 
 class SimulationIn(InputModel):

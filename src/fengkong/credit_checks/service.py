@@ -188,7 +188,7 @@ def check_order(
         )
 
     day = today or _today()
-    rule_set = active.rule_set
+    rule_set = active.config
     if request.amount.currency != rule_set.currency:
         raise CurrencyNotCreditCurrency(
             f"orders are checked in the credit currency {rule_set.currency}",
@@ -201,7 +201,7 @@ def check_order(
             details=[field_error("order_id", request.order_number, "belongs to another customer")],
         )
     limit, risk_class = sources.limit_and_class(session, customer.id, on=day)
-    steps = active.rule_set.steps_for(risk_class)
+    steps = active.config.steps_for(risk_class)
     facts = _facts(session, customer.id, request, order, limit, steps, day)
 
     approved_before = None if previous is None else _approved_amount(session, previous)

@@ -229,6 +229,6 @@ def simulate(
         rule_set_version=version,
         active_version=active.version,
         draft=_replay_all(session, ledger, draft, end),
-        active=_replay_all(session, ledger, active.rule_set, end),
+        active=_replay_all(session, ledger, active.config, end),
         other_currency_orders=other,
     )

@@ -31,14 +31,6 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-class RuleSetStatus(StrEnum):
-    """A stored rule set: imported as a draft, active (one at a time), retired when replaced."""
-
-    DRAFT = "draft"
-    ACTIVE = "active"
-    RETIRED = "retired"
-
-
 class HoldStatus(StrEnum):
     OPEN = "open"
     RELEASED = "released"

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fengkong.config_versions import ConfigVersion
 from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.columns import Timestamped, Versioned, enum_type, minor_units, money
@@ -30,7 +31,6 @@ from fengkong.limits.status import (
     Decision,
     LimitKind,
     LimitStatus,
-    PolicyStatus,
     RequestKind,
     RequestStatus,
 )
@@ -40,25 +40,12 @@ _ONE_PERMANENT = "kind = 'permanent' AND status = 'active'"
 _ONE_PER_RULE = "source = 'rule' AND status = 'active'"
 
 
-class LimitPolicyVersion(Base):
-    """A limit policy's YAML as imported, verbatim, with its SHA-256: every limit and request
-    names the version that recommended or tiered it."""
+class LimitPolicyVersion(ConfigVersion, Base):
+    """A limit policy's YAML as imported: every limit and request names the version that
+    recommended or tiered it."""
 
     __tablename__ = "limit_policy_versions"
     __table_args__ = (UniqueConstraint("version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column()
-    yaml_text: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[PolicyStatus] = mapped_column(
-        enum_type(PolicyStatus, length=16), default=PolicyStatus.DRAFT
-    )
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    activated_at: Mapped[datetime | None] = mapped_column()
-    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class LimitRequest(Timestamped, Versioned, Base):

@@ -15,7 +15,6 @@ from fengkong.limits import messages
 from fengkong.limits.models import (
     CreditBlock,
     CreditLimit,
-    LimitPolicyVersion,
     LimitRequest,
     LimitRequestComment,
     LimitRequestDecision,
@@ -35,7 +34,6 @@ from fengkong.limits.status import (
     Decision,
     LimitKind,
     LimitStatus,
-    PolicyStatus,
     RequestKind,
     RequestStatus,
 )
@@ -303,36 +301,3 @@ class CustomerLimitOut(OutputModel):
             open_requests=[LimitRequestOut.of(row) for row in found.open_requests],
             blocks=[BlockViewOut.of(view) for view in found.blocks],
         )
-
-
-class PolicyImportIn(InputModel):
-    yaml: str = Field(max_length=MAX_POLICY_BYTES, description="the limit policy as YAML")
-    note: str | None = Field(default=None, max_length=500)
-    activate: bool = False
-
-
-class PolicyVersionOut(OutputModel):
-    name: str
-    version: int
-    status: PolicyStatus
-    sha256: str
-    created_by: str
-    created_at: datetime
-    activated_at: datetime | None
-    note: str | None
-
-    @classmethod
-    def of(cls, row: LimitPolicyVersion) -> PolicyVersionOut:
-        return cls.model_validate(row)
-
-
-class PolicyVersionYamlOut(PolicyVersionOut):
-    yaml: str
-
-    @classmethod
-    def of_yaml(cls, row: LimitPolicyVersion) -> PolicyVersionYamlOut:
-        return cls(**PolicyVersionOut.of(row).model_dump(), yaml=row.yaml_text)
-
-
-class PolicyVersionList(OutputModel):
-    items: list[PolicyVersionOut]

@@ -267,7 +267,7 @@ def _grade(session: Session, customer_id: int) -> str | None:
 def risk_class(session: Session, customer_id: int) -> str:
     """The risk class of the customer's grade under the active limit policy (``unrated``
     without a grade)."""
-    policy = configs.active_policy(session).policy
+    policy = configs.active_policy(session).config
     return policy.risk_class(_grade(session, customer_id))
 
 
@@ -284,7 +284,7 @@ def _recommendation(
         risk_class=result.risk_class,
         basis=result.basis,
         reasons=result.reasons,
-        policy_name=active.policy.name,
+        policy_name=active.config.name,
         policy_version=active.version,
     )
 
@@ -298,7 +298,7 @@ def recommend_limit(
     day = _today(today)
     active = configs.active_policy(session)
     found = inputs.load_inputs(session, [customer_id], today=day)[customer_id]
-    return _recommendation(customer_id, recommend(active.policy, found, today=day), active)
+    return _recommendation(customer_id, recommend(active.config, found, today=day), active)
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -382,7 +382,7 @@ def request_limit(
         raise _invalid("customer_id", customer_id, "the customer is archived")
     day = _today(today)
     active = configs.ensure_active(session, actor)
-    policy = active.policy
+    policy = active.config
     current = limit_in_force(session, customer_id, on=day)
     _check_request(kind, amount, valid_until, justification, current, policy, day)
     existing = _open_request(session, customer_id)
@@ -401,7 +401,6 @@ def request_limit(
     found = inputs.load_inputs(session, [customer_id], today=day)[customer_id]
     recommendation = recommend(policy, found, today=day)
     tier = policy.tier_for(after, found.grade)
-    assert active.version_id is not None  # noqa: S101 - ensure_active stores the policy
     request = LimitRequest(
         customer_id=customer_id,
         kind=kind,
@@ -419,7 +418,7 @@ def request_limit(
         required_approvals=tier.approvals,
         current_minor=current_total,
         recommended_minor=recommendation.amount,
-        policy_version_id=active.version_id,
+        policy_version_id=active.row_id,
     )
     session.add(request)
     session.flush()
@@ -876,7 +875,7 @@ def release_block(
     text = _reason(reason, "reason")
     _lift(block, actor.username, text)
     if block.source is BlockSource.RULE:
-        grace = configs.active_policy(session).policy.release_grace_days
+        grace = configs.active_policy(session).config.release_grace_days
         block.suppressed_until = _today(today) + timedelta(days=grace)
     session.flush()
     return block
@@ -977,7 +976,7 @@ def apply_block_rules(
     undisputed overdue items."""
     auth_service.ensure_permission(actor, Permission.BLOCKS_WRITE)
     day = _today(today)
-    policy = configs.active_policy(session).policy
+    policy = configs.active_policy(session).config
     ids = _customer_ids(session, customer_ids)
     graded = inputs.grades(session, ids)
     limits = _limits_in_force(session, ids, day)
@@ -1081,7 +1080,7 @@ def grant_policy_limits(
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for cid in wanted:
-        result = recommend(active.policy, found[cid], today=day)
+        result = recommend(active.config, found[cid], today=day)
         if result.amount <= 0:
             continue
         rows.append(
@@ -1094,7 +1093,7 @@ def grant_policy_limits(
                 "valid_until": None,
                 "status": LimitStatus.ACTIVE,
                 "request_id": None,
-                "policy_version_id": active.version_id,
+                "policy_version_id": active.row_id,
                 "granted_by": actor.username,
                 "ended_at": None,
                 "ended_by": None,
@@ -1126,7 +1125,7 @@ def grant_policy_limits(
                 "id": row.id,
                 "kind": LimitKind.PERMANENT.value,
                 "amount_minor": row.amount_minor,
-                "currency": active.policy.currency,
+                "currency": active.config.currency,
                 "status": LimitStatus.ACTIVE.value,
                 "valid_from": day.isoformat(),
             },

@@ -5,14 +5,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class PolicyStatus(StrEnum):
-    """Life of a stored limit policy: imported as a draft, active (one at a time), retired."""
-
-    DRAFT = "draft"
-    ACTIVE = "active"
-    RETIRED = "retired"
-
-
 class LimitKind(StrEnum):
     """A permanent limit holds until replaced; a temporary one adds on top until ``valid_until``."""
 

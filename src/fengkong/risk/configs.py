@@ -9,21 +9,19 @@ the first time anything is scored (``ensure_active``), so a fresh database needs
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from importlib.resources import files
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.config_versions import VersionedConfigs
 from fengkong.errors import NotFound, ValidationFailed
-from fengkong.kit.time import utcnow
-from fengkong.risk.models import ConfigStatus, GradeScaleVersion, ScorecardVersion
+from fengkong.risk.models import GradeScaleVersion, ScorecardVersion
 from fengkong.scoring.config import ConfigError
 from fengkong.scoring.grading import MasterScale
 from fengkong.scoring.scorecard import Scorecard
@@ -91,32 +89,20 @@ def shipped_yaml(kind: ConfigKind) -> str:
     return files("fengkong.scoring").joinpath(kind.default_file).read_text("utf-8")
 
 
-def _rows(session: Session, kind: ConfigKind, *where: ColumnElement[bool]) -> list[ConfigRow]:
-    model = kind.model
-    statement = select(model).where(*where).order_by(model.version.desc())
-    return cast(list[ConfigRow], list(session.scalars(statement)))
+def _store(kind: ConfigKind) -> VersionedConfigs[Any, Scorecard | MasterScale]:
+    return _STORES[kind]
 
 
 def list_versions(session: Session, actor: Actor, *, kind: ConfigKind) -> list[ConfigRow]:
     """Every stored version of the kind, newest first."""
-    auth_service.ensure_permission(actor, Permission.RISK_READ)
-    return _rows(session, kind)
+    return cast(list[ConfigRow], _store(kind).list_versions(session, actor))
 
 
 def get_version(
     session: Session, actor: Actor, *, kind: ConfigKind, version: int | None = None
 ) -> ConfigRow:
     """Version ``version``, or the active one when ``None``."""
-    auth_service.ensure_permission(actor, Permission.RISK_READ)
-    if version is None:
-        row = _active_row(session, kind)
-        if row is None:
-            raise ConfigVersionNotFound(f"no {kind.label} is active yet")
-        return row
-    found = _rows(session, kind, kind.model.version == version)
-    if not found:
-        raise ConfigVersionNotFound(f"no {kind.label} version {version}")
-    return found[0]
+    return cast(ConfigRow, _store(kind).get_version(session, actor, version=version))
 
 
 def import_version(
@@ -128,81 +114,46 @@ def import_version(
     note: str | None = None,
     activate: bool = False,
 ) -> ConfigRow:
-    """Validate and store ``yaml_text`` as the next version (a draft unless ``activate``).
-
-    Importing text identical to a stored version stores nothing and returns that version.
-    """
-    auth_service.ensure_permission(actor, Permission.RISK_WRITE)
-    config = parse(kind, yaml_text)
-    digest = hashlib.sha256(yaml_text.encode()).hexdigest()
-    model = kind.model
-    existing = _rows(session, kind, model.sha256 == digest)
-    if existing:
-        row = existing[0]
-    else:
-        latest = session.scalar(select(func.max(model.version))) or 0
-        row = model(
-            name=config.name,
-            version=latest + 1,
-            yaml_text=yaml_text,
-            sha256=digest,
-            status=ConfigStatus.DRAFT,
-            created_by=actor.username,
-            note=note,
-        )
-        session.add(row)
-        session.flush()
-    if activate:
-        return activate_version(session, actor, kind=kind, version=row.version)
-    return row
+    """Validate and store ``yaml_text`` as the next version (a draft unless ``activate``)."""
+    row = _store(kind).import_version(
+        session, actor, yaml_text=yaml_text, note=note, activate=activate
+    )
+    return cast(ConfigRow, row)
 
 
 def activate_version(
     session: Session, actor: Actor, *, kind: ConfigKind, version: int
 ) -> ConfigRow:
-    """Make ``version`` the one new scores use; the previously active one is retired. Stored
-    scores keep naming the version that produced them."""
-    auth_service.ensure_permission(actor, Permission.RISK_WRITE)
-    row = get_version(session, actor, kind=kind, version=version)
-    if row.status is ConfigStatus.ACTIVE:
-        return row
-    for active in _rows(session, kind, kind.model.status == ConfigStatus.ACTIVE):
-        active.status = ConfigStatus.RETIRED
-    row.status = ConfigStatus.ACTIVE
-    row.activated_at = utcnow()
-    session.flush()
-    return row
-
-
-def _active_row(session: Session, kind: ConfigKind) -> ConfigRow | None:
-    found = _rows(session, kind, kind.model.status == ConfigStatus.ACTIVE)
-    return found[0] if found else None
-
-
-def _ensure_active_row(session: Session, actor: Actor, kind: ConfigKind) -> ConfigRow:
-    row = _active_row(session, kind)
-    if row is not None:
-        return row
-    model = kind.model
-    if session.scalar(select(model.id).limit(1)) is None:
-        return import_version(
-            session,
-            actor,
-            kind=kind,
-            yaml_text=shipped_yaml(kind),
-            note="shipped default",
-            activate=True,
-        )
-    raise ConfigVersionNotFound(f"no {kind.label} is active; activate one of the stored versions")
+    """Make ``version`` the one new scores use; stored scores keep naming theirs."""
+    return cast(ConfigRow, _store(kind).activate_version(session, actor, version=version))
 
 
 def ensure_active(session: Session, actor: Actor) -> ActiveConfig:
     """The active scorecard and scale, storing the shipped defaults on first use."""
-    scorecard_row = cast(ScorecardVersion, _ensure_active_row(session, actor, ConfigKind.SCORECARD))
-    scale_row = cast(GradeScaleVersion, _ensure_active_row(session, actor, ConfigKind.GRADE_SCALE))
+    scorecard_row = cast(
+        ScorecardVersion, _store(ConfigKind.SCORECARD).ensure_active_row(session, actor)
+    )
+    scale_row = cast(
+        GradeScaleVersion, _store(ConfigKind.GRADE_SCALE).ensure_active_row(session, actor)
+    )
     return ActiveConfig(
         scorecard_row=scorecard_row,
         scorecard=parse_scorecard(scorecard_row.yaml_text),
         scale_row=scale_row,
         scale=parse_scale(scale_row.yaml_text),
     )
+
+
+_STORES: dict[ConfigKind, VersionedConfigs[Any, Scorecard | MasterScale]] = {
+    kind: VersionedConfigs(
+        model=kind.model,
+        label=kind.label,
+        parse_text=partial(parse, kind),
+        name_of=lambda config: config.name,
+        shipped_yaml=partial(shipped_yaml, kind),
+        not_found=ConfigVersionNotFound,
+        read=Permission.RISK_READ,
+        write=Permission.RISK_WRITE,
+    )
+    for kind in ConfigKind
+}

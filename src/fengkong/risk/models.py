@@ -20,19 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fengkong.config_versions import ConfigVersion
 from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.columns import BigIntegerKey, enum_type
 from fengkong.kit.time import utcnow
-
-
-class ConfigStatus(StrEnum):
-    """Life of a stored scorecard or grade scale: imported as a draft, then active (one at a
-    time), then retired when another is activated."""
-
-    DRAFT = "draft"
-    ACTIVE = "active"
-    RETIRED = "retired"
 
 
 class ScoreTrigger(StrEnum):
@@ -61,30 +53,12 @@ class QualitativeQuestion(StrEnum):
     COMPLIANCE_CONCERN = "compliance_concern"
 
 
-class _ConfigVersion:
-    """The YAML text as imported, kept verbatim with its SHA-256 so every score can name exactly
-    the configuration that produced it."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column()
-    yaml_text: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[ConfigStatus] = mapped_column(
-        enum_type(ConfigStatus, length=16), default=ConfigStatus.DRAFT
-    )
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    activated_at: Mapped[datetime | None] = mapped_column()
-    note: Mapped[str | None] = mapped_column(String(500))
-
-
-class ScorecardVersion(_ConfigVersion, Base):
+class ScorecardVersion(ConfigVersion, Base):
     __tablename__ = "scorecard_versions"
     __table_args__ = (UniqueConstraint("name", "version"),)
 
 
-class GradeScaleVersion(_ConfigVersion, Base):
+class GradeScaleVersion(ConfigVersion, Base):
     __tablename__ = "grade_scale_versions"
     __table_args__ = (UniqueConstraint("name", "version"),)
 

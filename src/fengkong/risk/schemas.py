@@ -8,9 +8,7 @@ from datetime import date, datetime
 from pydantic import Field, field_validator
 
 from fengkong.kit.schemas import InputModel, OutputModel
-from fengkong.risk.configs import ConfigRow
 from fengkong.risk.models import (
-    ConfigStatus,
     QualitativeAssessment,
     QualitativeQuestion,
     ScoreTrigger,
@@ -151,39 +149,6 @@ class WhatIfIn(InputModel):
         if unknown:
             raise ValueError(f"unknown feature {', '.join(unknown)}")
         return value
-
-
-class ConfigImportIn(InputModel):
-    yaml: str = Field(max_length=MAX_CONFIG_BYTES, description="the configuration as YAML")
-    note: str | None = Field(default=None, max_length=500)
-    activate: bool = False
-
-
-class ConfigVersionOut(OutputModel):
-    name: str
-    version: int
-    status: ConfigStatus
-    sha256: str
-    created_by: str
-    created_at: datetime
-    activated_at: datetime | None
-    note: str | None
-
-    @classmethod
-    def of(cls, row: ConfigRow) -> ConfigVersionOut:
-        return cls.model_validate(row)
-
-
-class ConfigVersionYamlOut(ConfigVersionOut):
-    yaml: str
-
-    @classmethod
-    def of(cls, row: ConfigRow) -> ConfigVersionYamlOut:
-        return cls(**ConfigVersionOut.of(row).model_dump(), yaml=row.yaml_text)
-
-
-class ConfigVersionList(OutputModel):
-    items: list[ConfigVersionOut]
 
 
 class AssessmentIn(InputModel):

@@ -29,6 +29,7 @@ from fengkong import recorders
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.config_versions import ConfigStatus
 from fengkong.customers import service as customers_service
 from fengkong.customers.models import Customer
 from fengkong.errors import NotFound, ValidationFailed
@@ -39,7 +40,6 @@ from fengkong.records import field_error
 from fengkong.risk import configs
 from fengkong.risk.ledgers import load_ledgers
 from fengkong.risk.models import (
-    ConfigStatus,
     ConsumerPosition,
     CustomerRating,
     GradeScaleVersion,

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from fengkong.auth.actor import Actor
 from fengkong.risk import configs, service
 from fengkong.risk.configs import ConfigKind
-from fengkong.risk.models import ConfigStatus, ScoreTrigger
+from fengkong.config_versions import ConfigStatus
+from fengkong.risk.models import ScoreTrigger
 from tests.integration.risk.conftest import AS_OF, scored_customer
 
 ACTOR = Actor.system("test")

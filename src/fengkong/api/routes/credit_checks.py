@@ -11,6 +11,12 @@ from fengkong.api.deps import DbSession, requires
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.config_versions import (
+    ConfigImportIn,
+    ConfigVersionList,
+    ConfigVersionOut,
+    ConfigVersionYamlOut,
+)
 from fengkong.credit_checks import configs, service, simulation
 from fengkong.credit_checks.schemas import (
     CreditCheckIn,
@@ -19,10 +25,6 @@ from fengkong.credit_checks.schemas import (
     CreditHoldOut,
     RejectIn,
     ReleaseIn,
-    RuleSetImportIn,
-    RuleSetVersionList,
-    RuleSetVersionOut,
-    RuleSetVersionYamlOut,
     SimulationIn,
     SimulationOut,
 )
@@ -144,35 +146,35 @@ def reject_hold(
     return CreditHoldOut.of(rejected, locale)
 
 
-@router.get("/credit-check-rule-sets", response_model=RuleSetVersionList)
-def list_rule_sets(session: DbSession, actor: Reader) -> RuleSetVersionList:
+@router.get("/credit-check-rule-sets", response_model=ConfigVersionList)
+def list_rule_sets(session: DbSession, actor: Reader) -> ConfigVersionList:
     rows = configs.list_versions(session, actor)
-    return RuleSetVersionList(items=[RuleSetVersionOut.of(row) for row in rows])
+    return ConfigVersionList(items=[ConfigVersionOut.of(row) for row in rows])
 
 
-@router.get("/credit-check-rule-sets/{version}", response_model=RuleSetVersionYamlOut)
-def get_rule_set(version: int, session: DbSession, actor: Reader) -> RuleSetVersionYamlOut:
-    return RuleSetVersionYamlOut.of(configs.get_version(session, actor, version=version))
+@router.get("/credit-check-rule-sets/{version}", response_model=ConfigVersionYamlOut)
+def get_rule_set(version: int, session: DbSession, actor: Reader) -> ConfigVersionYamlOut:
+    return ConfigVersionYamlOut.of(configs.get_version(session, actor, version=version))
 
 
 @router.post(
     "/credit-check-rule-sets",
-    response_model=RuleSetVersionOut,
+    response_model=ConfigVersionOut,
     status_code=status.HTTP_201_CREATED,
 )
 def import_rule_set(
-    data: RuleSetImportIn, session: DbSession, actor: Configurer
-) -> RuleSetVersionOut:
+    data: ConfigImportIn, session: DbSession, actor: Configurer
+) -> ConfigVersionOut:
     """Store a rule set's YAML as the next version (a draft unless ``activate``)."""
     row = configs.import_version(
         session, actor, yaml_text=data.yaml, note=data.note, activate=data.activate
     )
-    return RuleSetVersionOut.of(row)
+    return ConfigVersionOut.of(row)
 
 
-@router.post("/credit-check-rule-sets/{version}/activate", response_model=RuleSetVersionOut)
-def activate_rule_set(version: int, session: DbSession, actor: Configurer) -> RuleSetVersionOut:
-    return RuleSetVersionOut.of(configs.activate_version(session, actor, version=version))
+@router.post("/credit-check-rule-sets/{version}/activate", response_model=ConfigVersionOut)
+def activate_rule_set(version: int, session: DbSession, actor: Configurer) -> ConfigVersionOut:
+    return ConfigVersionOut.of(configs.activate_version(session, actor, version=version))
 
 
 @router.post("/credit-checks/simulations", response_model=SimulationOut)

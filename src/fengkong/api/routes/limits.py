@@ -13,6 +13,12 @@ from fengkong.api.etags import ExpectedVersion, tag
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.config_versions import (
+    ConfigImportIn,
+    ConfigVersionList,
+    ConfigVersionOut,
+    ConfigVersionYamlOut,
+)
 from fengkong.i18n import negotiate_locale
 from fengkong.limits import configs, service
 from fengkong.limits.schemas import (
@@ -28,10 +34,6 @@ from fengkong.limits.schemas import (
     LimitRequestIn,
     LimitRequestList,
     LimitRequestOut,
-    PolicyImportIn,
-    PolicyVersionList,
-    PolicyVersionOut,
-    PolicyVersionYamlOut,
     WithdrawIn,
 )
 from fengkong.limits.status import BlockStatus, RequestStatus
@@ -254,29 +256,29 @@ def confirm_block(
 # --- policies -------------------------------------------------------------------------------
 
 
-@router.get("/limit-policies", response_model=PolicyVersionList)
-def list_policies(session: DbSession, actor: Reader) -> PolicyVersionList:
+@router.get("/limit-policies", response_model=ConfigVersionList)
+def list_policies(session: DbSession, actor: Reader) -> ConfigVersionList:
     rows = configs.list_versions(session, actor)
-    return PolicyVersionList(items=[PolicyVersionOut.of(row) for row in rows])
+    return ConfigVersionList(items=[ConfigVersionOut.of(row) for row in rows])
 
 
-@router.get("/limit-policies/{version}", response_model=PolicyVersionYamlOut)
-def get_policy(version: int, session: DbSession, actor: Reader) -> PolicyVersionYamlOut:
+@router.get("/limit-policies/{version}", response_model=ConfigVersionYamlOut)
+def get_policy(version: int, session: DbSession, actor: Reader) -> ConfigVersionYamlOut:
     """A stored version with its YAML, exactly as imported."""
-    return PolicyVersionYamlOut.of_yaml(configs.get_version(session, actor, version=version))
+    return ConfigVersionYamlOut.of(configs.get_version(session, actor, version=version))
 
 
 @router.post(
-    "/limit-policies", response_model=PolicyVersionOut, status_code=status.HTTP_201_CREATED
+    "/limit-policies", response_model=ConfigVersionOut, status_code=status.HTTP_201_CREATED
 )
-def import_policy(data: PolicyImportIn, session: DbSession, actor: PolicyAdmin) -> PolicyVersionOut:
+def import_policy(data: ConfigImportIn, session: DbSession, actor: PolicyAdmin) -> ConfigVersionOut:
     """Validate and store a policy as the next version (a draft unless ``activate``)."""
     row = configs.import_version(
         session, actor, yaml_text=data.yaml, note=data.note, activate=data.activate
     )
-    return PolicyVersionOut.of(row)
+    return ConfigVersionOut.of(row)
 
 
-@router.post("/limit-policies/{version}/activate", response_model=PolicyVersionOut)
-def activate_policy(version: int, session: DbSession, actor: PolicyAdmin) -> PolicyVersionOut:
-    return PolicyVersionOut.of(configs.activate_version(session, actor, version=version))
+@router.post("/limit-policies/{version}/activate", response_model=ConfigVersionOut)
+def activate_policy(version: int, session: DbSession, actor: PolicyAdmin) -> ConfigVersionOut:
+    return ConfigVersionOut.of(configs.activate_version(session, actor, version=version))

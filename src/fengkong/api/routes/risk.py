@@ -11,6 +11,12 @@ from fengkong.api.deps import DbSession, requires
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.config_versions import (
+    ConfigImportIn,
+    ConfigVersionList,
+    ConfigVersionOut,
+    ConfigVersionYamlOut,
+)
 from fengkong.i18n import negotiate_locale
 from fengkong.risk import configs, service
 from fengkong.risk.configs import ConfigKind
@@ -18,10 +24,6 @@ from fengkong.risk.schemas import (
     AssessmentIn,
     AssessmentList,
     AssessmentOut,
-    ConfigImportIn,
-    ConfigVersionList,
-    ConfigVersionOut,
-    ConfigVersionYamlOut,
     HistoryEntryOut,
     HistoryOut,
     RiskOut,

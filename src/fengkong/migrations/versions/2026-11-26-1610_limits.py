@@ -37,7 +37,7 @@ def upgrade() -> None:
                 "draft",
                 "active",
                 "retired",
-                name="policystatus",
+                name="configstatus",
                 native_enum=False,
                 create_constraint=True,
                 length=16,

@@ -36,7 +36,7 @@ def upgrade() -> None:
                 "draft",
                 "active",
                 "retired",
-                name="rulesetstatus",
+                name="configstatus",
                 native_enum=False,
                 create_constraint=True,
                 length=16,

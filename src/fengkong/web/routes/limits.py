@@ -167,7 +167,7 @@ def submit_request(
     gettext = _gettext(request)
     back = RedirectResponse(f"/customers/{customer_id}#limit", status_code=303)
     try:
-        currency = configs.active_policy(session).policy.currency
+        currency = configs.active_policy(session).config.currency
         money = Money(Decimal(amount.strip().replace(",", "")), currency)
     except (InvalidOperation, MoneyError, ValueError):
         sessions.flash(request, "error", gettext(_BAD_AMOUNT))
