@@ -8,6 +8,7 @@ from typing import Any, cast
 import factory
 from sqlalchemy.orm import Session
 
+from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
 from fengkong.auth.roles import Role
 from fengkong.contracts.models import Contract
@@ -21,6 +22,8 @@ from fengkong.legal_events.kinds import LegalEventType
 from fengkong.legal_events.models import LegalEvent
 from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+from fengkong.risk import configs as risk_configs
+from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
 
 _ALL: list[type[factory.alchemy.SQLAlchemyModelFactory]] = []
 
@@ -224,3 +227,38 @@ def credit_report(**overrides: Any) -> CreditReport:
 
 def legal_event(**overrides: Any) -> LegalEvent:
     return cast(LegalEvent, LegalEventFactory(**_with_customer(overrides)))
+
+
+def rate_customer(
+    session: Session, customer_id: int, *, grade: str, pd: float = 0.01, as_of: date
+) -> None:
+    """Give the customer a current rating without scoring it (a score row and its rating)."""
+    active = risk_configs.ensure_active(session, Actor.system("test"))
+    score = RiskScore(
+        customer_id=customer_id,
+        as_of=as_of,
+        score=500.0,
+        grade=grade,
+        risk_level="medium",
+        pd=pd,
+        scorecard_version_id=active.scorecard_row.id,
+        grade_scale_version_id=active.scale_row.id,
+        inputs_hash="0" * 64,
+        factors=[],
+        reasons=[],
+        trigger=ScoreTrigger.MANUAL,
+        computed_by="test",
+    )
+    session.add(score)
+    session.flush()
+    session.add(
+        CustomerRating(
+            customer_id=customer_id,
+            risk_score_id=score.id,
+            score=500.0,
+            grade=grade,
+            pd=pd,
+            as_of=as_of,
+        )
+    )
+    session.flush()

@@ -6,11 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from fengkong.auth.actor import Actor
 from fengkong.kit.money import Money
 from fengkong.receivables.models import Invoice
-from fengkong.risk import configs
-from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
 from tests import factories
 
 TODAY = date(2026, 6, 30)
@@ -33,33 +30,4 @@ def overdue_invoice(
 
 
 def rate(session: Session, customer_id: int, *, grade: str, pd: float) -> None:
-    """Give the customer a current rating without scoring it."""
-    active = configs.ensure_active(session, Actor.system("test"))
-    score = RiskScore(
-        customer_id=customer_id,
-        as_of=TODAY,
-        score=500.0,
-        grade=grade,
-        risk_level="medium",
-        pd=pd,
-        scorecard_version_id=active.scorecard_row.id,
-        grade_scale_version_id=active.scale_row.id,
-        inputs_hash="0" * 64,
-        factors=[],
-        reasons=[],
-        trigger=ScoreTrigger.MANUAL,
-        computed_by="test",
-    )
-    session.add(score)
-    session.flush()
-    session.add(
-        CustomerRating(
-            customer_id=customer_id,
-            risk_score_id=score.id,
-            score=500.0,
-            grade=grade,
-            pd=pd,
-            as_of=TODAY,
-        )
-    )
-    session.flush()
+    factories.rate_customer(session, customer_id, grade=grade, pd=pd, as_of=TODAY)

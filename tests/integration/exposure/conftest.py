@@ -13,8 +13,6 @@ from fengkong.exposure.status import DisputeStatus, MitigantKind, MitigantStatus
 from fengkong.kit.money import Money
 from fengkong.orders.status import OrderStatus
 from fengkong.receivables.status import InvoiceStatus
-from fengkong.risk import configs
-from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
 from tests import factories
 
 AS_OF = date(2026, 6, 30)
@@ -26,36 +24,7 @@ def cny(amount: str) -> Money:
 
 
 def rate(session: Session, customer_id: int, *, grade: str, pd: float) -> None:
-    """Give the customer a current rating without scoring it."""
-    active = configs.ensure_active(session, SYSTEM)
-    score = RiskScore(
-        customer_id=customer_id,
-        as_of=AS_OF,
-        score=500.0,
-        grade=grade,
-        risk_level="medium",
-        pd=pd,
-        scorecard_version_id=active.scorecard_row.id,
-        grade_scale_version_id=active.scale_row.id,
-        inputs_hash="0" * 64,
-        factors=[],
-        reasons=[],
-        trigger=ScoreTrigger.MANUAL,
-        computed_by="test",
-    )
-    session.add(score)
-    session.flush()
-    session.add(
-        CustomerRating(
-            customer_id=customer_id,
-            risk_score_id=score.id,
-            score=500.0,
-            grade=grade,
-            pd=pd,
-            as_of=AS_OF,
-        )
-    )
-    session.flush()
+    factories.rate_customer(session, customer_id, grade=grade, pd=pd, as_of=AS_OF)
 
 
 def mitigant(customer_id: int, kind: MitigantKind, amount: str, **overrides: object) -> Mitigant:

@@ -10,8 +10,6 @@ from fengkong.auth.actor import Actor
 from fengkong.contracts.status import ContractStatus
 from fengkong.customers.models import Customer
 from fengkong.kit.money import Money
-from fengkong.risk import configs
-from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
 from tests import factories
 
 TODAY = date(2026, 6, 30)
@@ -23,36 +21,7 @@ def cny(amount: str) -> Money:
 
 
 def rate(session: Session, customer_id: int, *, grade: str, pd: float = 0.01) -> None:
-    """Give the customer a current rating without scoring it."""
-    active = configs.ensure_active(session, SYSTEM)
-    score = RiskScore(
-        customer_id=customer_id,
-        as_of=TODAY,
-        score=500.0,
-        grade=grade,
-        risk_level="medium",
-        pd=pd,
-        scorecard_version_id=active.scorecard_row.id,
-        grade_scale_version_id=active.scale_row.id,
-        inputs_hash="0" * 64,
-        factors=[],
-        reasons=[],
-        trigger=ScoreTrigger.MANUAL,
-        computed_by="test",
-    )
-    session.add(score)
-    session.flush()
-    session.add(
-        CustomerRating(
-            customer_id=customer_id,
-            risk_score_id=score.id,
-            score=500.0,
-            grade=grade,
-            pd=pd,
-            as_of=TODAY,
-        )
-    )
-    session.flush()
+    factories.rate_customer(session, customer_id, grade=grade, pd=pd, as_of=TODAY)
 
 
 def graded_customer(session: Session, grade: str = "B") -> Customer:
