@@ -123,6 +123,9 @@ def demo(
             # A permanent limit from the limit policy for every demo customer it recommends one
             # for, so credit checks have limits to check against.
             granted = limits_service.grant_policy_limits(session, CLI_ACTOR, today=last_day)
+            # A dunning run as of the last day, so the collections worklist and notices have
+            # something to show.
+            dunned = collections_service.run_dunning(session, CLI_ACTOR, today=last_day)
     except DomainError as error:
         raise _fail(error) from error
     finally:
@@ -136,6 +139,7 @@ def demo(
     typer.echo(f"  {'events':<22}{summary.events:>12,}")
     _print_scoring(scored)
     typer.echo(f"  credit limits granted from the limit policy: {granted:,}")
+    typer.echo(f"  dunning notices issued: {dunned.notices_issued:,}")
     if summary.users:
         typer.echo("demo users (passwords are shown only now):")
         for user in summary.users:
