@@ -229,7 +229,7 @@ def test_a_promise_to_pay_softens_the_overdue_rules(session: Session, world: Wor
     assert after.facts["promised"] == 980_000
 
 
-def test_a_blocked_customer_is_rejected_and_stop_shipping_only_from_delivery_on(
+def test_a_blocked_customer_is_held_and_stop_shipping_only_from_delivery_on(
     session: Session, world: World
 ) -> None:
     customer_id = _customer_owing("1000.00")
@@ -242,8 +242,8 @@ def test_a_blocked_customer_is_rejected_and_stop_shipping_only_from_delivery_on(
     blocked = run_check(session, customer_id, "SO-2", "1000.00").check
 
     assert order.decision is Decision.APPROVE
-    assert delivery.decision is Decision.REJECT
-    assert blocked.decision is Decision.REJECT
+    assert delivery.decision is Decision.HOLD
+    assert blocked.decision is Decision.HOLD
     assert blocked.reasons[0]["values"]["blocks"][0]["reason"] == "fraud suspicion"
 
 
