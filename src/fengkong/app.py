@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from fengkong import __version__
 from fengkong.api import errors
 from fengkong.api.routes import (
+    alerts,
     collections,
     connectors,
     contracts,
@@ -14,6 +15,7 @@ from fengkong.api.routes import (
     credit_reports,
     customers,
     docs,
+    events,
     exposure,
     financial_statements,
     health,
@@ -22,10 +24,13 @@ from fengkong.api.routes import (
     legal_events,
     limits,
     me,
+    models,
+    notifications,
     orders,
     payments,
     quality,
     related_parties,
+    reviews,
     risk,
 )
 from fengkong.api.security import check_access_declared
@@ -69,7 +74,12 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     api.include_router(credit_checks.router)
     api.include_router(collections.router)
     api.include_router(limits.router)
+    api.include_router(models.router)
+    api.include_router(alerts.router)
     api.include_router(imports.router)
+    api.include_router(events.router)
+    api.include_router(notifications.router)
+    api.include_router(reviews.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(api)

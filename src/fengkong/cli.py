@@ -30,13 +30,16 @@ from fengkong.imports.exports import ROW_HEADER
 from fengkong.imports.kinds import ImportKind
 from fengkong.imports.models import ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError
+from fengkong.jobs.cli import worker
+from fengkong.jobs.embedded import StreamLoop
 from fengkong.kit.time import business_today
 from fengkong.limits import service as limits_service
 from fengkong.model_cli import model_app
+from fengkong.monitor_cli import monitor_app
+from fengkong.notify_cli import notify_app, reviews_app
 from fengkong.risk import configs as risk_configs
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
-from fengkong.risk.rescoring import RescoreLoop
 from fengkong.scoring.distributed import EngineKind, EngineUnavailable
 from fengkong.settings import Locale, get_settings
 
@@ -48,6 +51,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(model_app, name="model")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(notify_app, name="notify")
+app.add_typer(reviews_app, name="reviews")
+app.command("worker")(worker)
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -65,15 +72,16 @@ def serve(
 ) -> None:
     """Serve the web UI and the REST API.
 
-    In embedded mode (SQLite) a background thread also rescores, every
-    FENGKONG_RESCORE_INTERVAL_SECONDS (0: never), the customers whose data changed.
+    In embedded mode (SQLite) a background thread also applies the event stream every
+    FENGKONG_RESCORE_INTERVAL_SECONDS (0: never): it rescores the customers whose data changed
+    and evaluates the monitoring rules for them (on PostgreSQL, run ``fengkong worker``).
     """
     settings = get_settings()
     url = settings.resolved_database_url
     interval = settings.rescore_interval_seconds
-    loop: RescoreLoop | None = None
+    loop: StreamLoop | None = None
     if interval > 0 and make_url(url).get_backend_name() == "sqlite":
-        loop = RescoreLoop(database_module.open_database(url), interval_seconds=interval)
+        loop = StreamLoop(database_module.open_database(url), interval_seconds=interval)
         loop.start()
     try:
         uvicorn.run("fengkong.app:create_app", factory=True, host=host, port=port, reload=reload)

@@ -20,6 +20,12 @@ def open_database(url: str | None = None) -> Database:
     return database
 
 
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """What Alembic compares with the models: everything but procrastinate's job-queue tables,
+    which migration 0010 applies from procrastinate's own schema."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

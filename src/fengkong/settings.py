@@ -59,6 +59,31 @@ class Settings(BaseSettings):
     # Risk scores (docs/risk.md): how often `fengkong serve` rescores the customers whose data
     # changed, in embedded (SQLite) mode; 0 turns the background rescoring off.
     rescore_interval_seconds: float = Field(default=30, ge=0)
+    # Notifications (docs/notifications.md). Without an SMTP host, email deliveries wait, marked
+    # "SMTP not configured", and are sent once it is.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "fengkong@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=10, gt=0)
+    webhook_timeout_seconds: float = Field(default=5, gt=0)
+    # Webhook targets must be public addresses; these networks (e.g. ``127.0.0.1/32,10.0.0.0/8``)
+    # are allowed anyway.
+    webhook_allowed_networks: ProviderNames = ()
+    notify_max_attempts: int = Field(default=6, ge=1)
+    notify_backoff_base_seconds: float = Field(default=60, gt=0)
+    notify_backoff_cap_seconds: float = Field(default=6 * 3600, gt=0)
+    # Periodic reviews (docs/reviews.md): a cadence YAML replacing the shipped one.
+    review_cadence_file: Path | None = None
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _network_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(entry.strip() for entry in value.split(",") if entry.strip())
+        return value
 
     @field_validator("connectors_agency", "connectors_registry", "connectors_court", mode="before")
     @classmethod

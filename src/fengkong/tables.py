@@ -25,6 +25,7 @@ from fengkong.exposure.models import FxRate, InvoiceDispute, Mitigant
 from fengkong.financials.models import FinancialStatement
 from fengkong.idempotency.models import IdempotencyKey
 from fengkong.imports.models import ImportRun
+from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.legal_events.models import LegalEvent
 from fengkong.limits.models import (
     CreditBlock,
@@ -34,8 +35,23 @@ from fengkong.limits.models import (
     LimitRequestComment,
     LimitRequestDecision,
 )
+from fengkong.models.models import ModelDecision, ModelVersion
+from fengkong.monitoring.models import (
+    Alert,
+    AlertAction,
+    AlertAttachment,
+    AlertComment,
+    RuleSetVersion,
+    RuleState,
+)
+from fengkong.notifications.models import (
+    Delivery,
+    NotificationSubscription,
+    WebhookEndpoint,
+)
 from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+from fengkong.reviews.models import Review
 from fengkong.risk.models import (
     ConsumerPosition,
     CustomerRating,
@@ -48,6 +64,10 @@ from fengkong.risk.models import (
 metadata = Base.metadata
 
 __all__ = [
+    "Alert",
+    "AlertAction",
+    "AlertAttachment",
+    "AlertComment",
     "ApiToken",
     "AuditEntry",
     "CheckRuleSetVersion",
@@ -63,6 +83,8 @@ __all__ = [
     "Customer",
     "CustomerContact",
     "CustomerRating",
+    "CustomerStreamPosition",
+    "Delivery",
     "DemoProfile",
     "DunningNotice",
     "DunningNoticeItem",
@@ -81,14 +103,22 @@ __all__ = [
     "LimitRequestComment",
     "LimitRequestDecision",
     "Mitigant",
+    "ModelDecision",
+    "ModelVersion",
+    "NotificationSubscription",
     "Order",
     "Payment",
     "PaymentAllocation",
     "PromiseToPay",
     "QualitativeAssessment",
     "RelatedParty",
+    "Review",
     "RiskScore",
+    "RuleSetVersion",
+    "RuleState",
     "ScorecardVersion",
+    "StreamBatch",
     "User",
+    "WebhookEndpoint",
     "metadata",
 ]

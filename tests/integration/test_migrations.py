@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from fengkong.database import alembic_config, upgrade
+from fengkong.database import alembic_config, include_name, upgrade
 from fengkong.tables import metadata
 from tests.conftest import BACKENDS, throwaway_database_url
 
@@ -32,7 +32,10 @@ def test_upgrade_downgrade_upgrade_leaves_the_schema_matching_the_models(
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(empty_database_url)
         with engine.connect() as connection:
-            drift = compare_metadata(MigrationContext.configure(connection), metadata)
+            drift = compare_metadata(
+                MigrationContext.configure(connection, opts={"include_name": include_name}),
+                metadata,
+            )
         assert drift == [], f"models and migrations disagree: {drift}"
         assert set(metadata.tables) <= set(inspect(engine).get_table_names())
     finally:

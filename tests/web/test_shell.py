@@ -30,13 +30,17 @@ def test_nobody_signed_in_sees_no_menu(browser: WebClient) -> None:
 FULL_MENU = [
     "/",
     "/customers",
+    "/alerts",
     "/approvals",
     "/credit-holds",
     "/blocks",
     "/collections",
+    "/reviews",
     "/imports",
     "/data-quality",
+    "/models",
 ]
+SALES_MENU = [item for item in FULL_MENU if item not in {"/approvals", "/models", "/reviews"}]
 
 
 @pytest.mark.parametrize(
@@ -45,10 +49,20 @@ FULL_MENU = [
         ("adam_admin", FULL_MENU),
         ("bob_manager", FULL_MENU),
         ("alice_analyst", FULL_MENU),
-        ("sam_sales", [item for item in FULL_MENU if item != "/approvals"]),
+        ("sam_sales", SALES_MENU),
         (
             "ada_auditor",
-            ["/", "/customers", "/credit-holds", "/blocks", "/collections", "/data-quality"],
+            [
+                "/",
+                "/customers",
+                "/alerts",
+                "/credit-holds",
+                "/blocks",
+                "/collections",
+                "/reviews",
+                "/data-quality",
+                "/models",
+            ],
         ),
     ],
 )
@@ -109,7 +123,7 @@ def test_a_page_needing_a_permission_the_role_lacks_shows_access_denied(
     response = signed_in(personas.sam_sales).get("/admin-only")
     assert response.status_code == 403
     assert "无权访问" in response.text
-    assert menu_of(response.text) == [item for item in FULL_MENU if item != "/approvals"]
+    assert menu_of(response.text) == SALES_MENU
     assert signed_in(personas.adam_admin).get("/admin-only").status_code == 200
 
 

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     LEGAL_EVENTS_READ = "legal_events:read"
     LEGAL_EVENTS_WRITE = "legal_events:write"
     EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
     RISK_READ = "risk:read"
     RISK_ASSESS = "risk:assess"
     RISK_WRITE = "risk:write"
@@ -46,6 +47,15 @@ class Permission(StrEnum):
     LIMITS_APPROVE = "limits:approve"
     LIMITS_WRITE = "limits:write"
     BLOCKS_WRITE = "blocks:write"
+    MODELS_READ = "models:read"
+    MODELS_WRITE = "models:write"
+    MODELS_APPROVE = "models:approve"
+    ALERTS_READ = "alerts:read"
+    ALERTS_WRITE = "alerts:write"
+    RULES_WRITE = "rules:write"
+    REVIEWS_READ = "reviews:read"
+    REVIEWS_WRITE = "reviews:write"
+    NOTIFICATIONS_MANAGE = "notifications:manage"
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
 
@@ -62,6 +72,9 @@ _DATA_WRITE = frozenset(
         Permission.CONTRACTS_WRITE,
         Permission.CREDIT_REPORTS_WRITE,
         Permission.LEGAL_EVENTS_WRITE,
+        # events:write posts typed events to the stream (POST /api/v1/events); ERPs use a token
+        # of a credit_analyst service user, not sales, whose users must not feed risk signals.
+        Permission.EVENTS_WRITE,
         # exposure:write records mitigants, invoice disputes and exchange rates.
         Permission.EXPOSURE_WRITE,
         # collections:write runs dunning, cancels notices and reviews promises to pay;
@@ -75,6 +88,8 @@ _CREDIT_CHECKS = frozenset({Permission.CREDIT_CHECKS_RUN, Permission.CREDIT_CHEC
 # limits:request asks for a limit; limits:approve decides requests (the policy's approval tier
 # says which roles may decide which request); blocks:write sets and releases credit blocks;
 # limits:write manages limit policies.
+# alerts:read sees alerts; alerts:write works them (lifecycle, comments, actions, evaluation);
+# rules:write manages early-warning rule sets.
 _LIMITS = frozenset({Permission.LIMITS_REQUEST, Permission.LIMITS_APPROVE, Permission.BLOCKS_WRITE})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -92,8 +107,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.RISK_WRITE,
         Permission.CREDIT_CHECKS_CONFIGURE,
         Permission.LIMITS_WRITE,
+        Permission.MODELS_WRITE,
+        Permission.MODELS_APPROVE,
+        Permission.ALERTS_WRITE,
+        Permission.RULES_WRITE,
+        Permission.REVIEWS_WRITE,
     },
-    Role.CREDIT_ANALYST: _READ | _DATA_WRITE | _CREDIT_CHECKS | _LIMITS | {Permission.RISK_ASSESS},
+    # models:write registers and validates models; models:approve approves, promotes and rolls
+    # back (never the model's own author: maker-checker).
+    Role.CREDIT_ANALYST: _READ
+    | _DATA_WRITE
+    | _CREDIT_CHECKS
+    | _LIMITS
+    | {
+        Permission.RISK_ASSESS,
+        Permission.MODELS_WRITE,
+        Permission.ALERTS_WRITE,
+        # reviews:write schedules, starts and completes periodic reviews; notifications:manage
+        # (admin only) manages webhooks, dead letters and other users' email preferences.
+        Permission.REVIEWS_WRITE,
+    },
     Role.SALES: frozenset(
         {
             Permission.CUSTOMERS_READ,
@@ -110,6 +143,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CREDIT_CHECKS_RUN,
             Permission.LIMITS_READ,
             Permission.LIMITS_REQUEST,
+            Permission.ALERTS_READ,
         }
     ),
     Role.AUDITOR: _READ | {Permission.AUDIT_READ},

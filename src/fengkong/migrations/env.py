@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from fengkong.database import open_database
+from fengkong.database import include_name, open_database
 from fengkong.settings import get_settings
 from fengkong.tables import metadata
 
@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

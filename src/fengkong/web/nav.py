@@ -46,6 +46,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         N_("Search customers by name or USCC, filter them and open a customer's profile."),
     ),
     NavItem(
+        N_("Alerts"),
+        "/alerts",
+        Permission.ALERTS_READ,
+        N_("Early-warning alerts: work each case, act on the customer, preview rules."),
+    ),
+    NavItem(
         N_("Approvals"),
         "/approvals",
         Permission.LIMITS_APPROVE,
@@ -70,6 +76,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         N_("Work the overdue customers, riskiest first; run dunning and record promises to pay."),
     ),
     NavItem(
+        N_("Reviews"),
+        "/reviews",
+        Permission.REVIEWS_READ,
+        N_("Periodic credit reviews by grade: start them, tick the checklist, record the outcome."),
+    ),
+    NavItem(
         N_("Import"),
         "/imports",
         frozenset(kind.write_permission for kind in KINDS.values()),
@@ -80,6 +92,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "/data-quality",
         Permission.CUSTOMERS_READ,
         N_("See which customer files are incomplete, stale or unverified, worst first."),
+    ),
+    NavItem(
+        N_("Models"),
+        "/models",
+        Permission.MODELS_READ,
+        N_("Scoring models with their versions, validation reports, approval and champion."),
     ),
 )
 

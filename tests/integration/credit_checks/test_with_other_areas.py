@@ -76,7 +76,9 @@ def test_a_promise_to_pay_recorded_in_collections_softens_the_overdue_rules(
     assert (after.decision, after.facts["promised"]) == (Decision.APPROVE, 980_000)
 
 
-def test_a_manual_credit_block_in_the_limits_area_holds_the_order_for_release(session: Session) -> None:
+def test_a_manual_credit_block_in_the_limits_area_holds_the_order_for_release(
+    session: Session,
+) -> None:
     customer_id = _unrated_customer(session, owed="1000.00", due=DAY + timedelta(days=10))
     session.add(
         CreditBlock(

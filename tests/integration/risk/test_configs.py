@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
+from fengkong.config_versions import ConfigStatus
 from fengkong.risk import configs, service
 from fengkong.risk.configs import ConfigKind
-from fengkong.config_versions import ConfigStatus
 from fengkong.risk.models import ScoreTrigger
 from tests.integration.risk.conftest import AS_OF, scored_customer
 

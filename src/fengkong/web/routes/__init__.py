@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fengkong.web.routes import (
+    alerts,
     auth,
     collections,
     credit_checks,
@@ -13,7 +14,10 @@ from fengkong.web.routes import (
     imports,
     limits,
     locale,
+    models,
+    notifications,
     quality,
+    reviews,
     risk,
 )
 
@@ -28,4 +32,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     credit_checks.router,
     limits.router,
     collections.router,
+    models.router,
+    alerts.router,
+    reviews.router,
+    notifications.router,
 )

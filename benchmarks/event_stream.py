@@ -1,0 +1,263 @@
+"""Replay typed events through ingestion and the stream consumer on PostgreSQL.
+
+    python benchmarks/event_stream.py [--customers 100000] [--events 1000000] [--workers 1 2]
+        [--batch 10000] [--concurrency 1]
+
+For each worker count: a fresh database ``fengkong_bench_stream`` is migrated and filled set-based
+(customers, ~6 invoices each, a dishonest-debtor record for one customer in a hundred) and the
+active rule set is the shipped one. ``fengkong serve`` runs on loopback (no embedded thread) and
+``--workers`` ``fengkong worker`` processes are started; the events — interleaved
+``invoice_issued`` / ``payment_received`` / ``order_placed`` for random customers — are posted in
+HTTP batches of ``--batch``. Reported:
+
+* ingestion: events/s of the POSTs alone;
+* sustained: events/s from the first POST to the moment every customer's stream position reached
+  its last event (ingestion and consumption overlap);
+* latency: for every event, the time from its ``recorded_at`` (ingested) to the commit of the batch
+  that applied it (rescore + rules: where an alert would be raised) — p50 / p95 / max.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from fengkong.auth import service as auth_service
+from fengkong.auth.actor import Actor
+from fengkong.auth.roles import Role
+from fengkong.database import open_database, upgrade
+
+ADMIN_URL = os.environ.get(
+    "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+NAME = "fengkong_bench_stream"
+PORT = 8765
+
+BUILD = [
+    """
+    INSERT INTO customers (id, uscc, name, industry_code, region_code, status, uscc_verification,
+                           source, source_ref, sourced_at, created_at, updated_at, version)
+    SELECT n, '91310000' || lpad(n::text, 10, '0'), '压测客户' || n, 'F51', '310000', 'active',
+           'unverified', 'import', 'benchmark', now(), now(), now(), 1
+    FROM generate_series(1, :customers) AS n
+    """,
+    "SELECT setval(pg_get_serial_sequence('customers', 'id'), :customers)",
+    """
+    INSERT INTO invoices (customer_id, invoice_number, issue_date, due_date, currency, amount_minor,
+                          outstanding_minor, status, source, source_ref, sourced_at, created_at,
+                          updated_at, version)
+    SELECT c, 'B-' || c || '-' || i, CURRENT_DATE - age, CURRENT_DATE - age + 60, 'CNY', amount,
+           CASE WHEN age <= 62 THEN amount ELSE 0 END,
+           CASE WHEN age <= 62 THEN 'open' ELSE 'paid' END,
+           'import', 'benchmark', now(), now(), now(), 1
+    FROM generate_series(1, :customers) AS c, generate_series(1, 6) AS i,
+         LATERAL (SELECT (i * 20 + c) % 120 AS age,
+                         ((c * 13 + i * 101) % 8000 + 500) * 100 AS amount) AS a
+    """,
+    """
+    INSERT INTO legal_events (customer_id, event_type, occurred_on, case_number, authority,
+                              source, source_ref, sourced_at, created_at, updated_at, version)
+    SELECT c, 'dishonest_debtor', CURRENT_DATE - 10, '(2026)沪执' || c || '号', '上海市法院',
+           'import', 'benchmark', now(), now(), now(), 1
+    FROM generate_series(1, :customers, 100) AS c
+    """,
+    "ANALYZE",
+]
+
+
+def _admin_execute(sql: str) -> None:
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(sql))
+    engine.dispose()
+
+
+def build(customers: int) -> tuple[str, str]:
+    _admin_execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{NAME}"')
+    url = make_url(ADMIN_URL).set(database=NAME).render_as_string(hide_password=False)
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in BUILD:
+            connection.execute(text(statement), {"customers": customers})
+    engine.dispose()
+    database = open_database(url)
+    system = Actor.system("benchmark")
+    with database.session_scope(actor=system) as session:
+        auth_service.create_user(
+            session, system, username="erp", role=Role.CREDIT_ANALYST, password="x" * 16
+        )
+        token = auth_service.create_token(session, system, username="erp", name="bench")
+    database.dispose()
+    return url, token
+
+
+def events(count: int, customers: int, seed: int = 7) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    out: list[dict[str, object]] = []
+    for n in range(count):
+        customer_id = rng.randint(1, customers)
+        kind = n % 3
+        base = {
+            "event_id": f"bench-{n}",
+            "occurred_at": "2026-11-26T08:00:00+08:00",
+            "customer_id": customer_id,
+        }
+        if kind == 0:
+            payload = {
+                "invoice_number": f"E-{n}",
+                "amount_minor": 100_000,
+                "currency": "CNY",
+                "issue_date": "2026-11-26",
+                "due_date": "2027-01-25",
+            }
+            out.append({**base, "type": "invoice_issued", "payload": payload})
+        elif kind == 1:
+            payload = {
+                "payment_reference": f"P-{n}",
+                "amount_minor": 50_000,
+                "currency": "CNY",
+                "received_on": "2026-11-26",
+            }
+            out.append({**base, "type": "payment_received", "payload": payload})
+        else:
+            payload = {
+                "order_number": f"O-{n}",
+                "amount_minor": 80_000,
+                "currency": "CNY",
+                "order_date": "2026-11-26",
+            }
+            out.append({**base, "type": "order_placed", "payload": payload})
+    return out
+
+
+def _caught_up(url: str) -> bool:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        behind: int = connection.execute(
+            text(
+                "SELECT count(*) FROM (SELECT customer_id, max(id) AS last FROM events "
+                "WHERE entity_type = 'ingested' GROUP BY customer_id) e "
+                "LEFT JOIN customer_stream_positions p USING (customer_id) "
+                "WHERE coalesce(p.last_event_id, 0) < e.last"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return behind == 0
+
+
+def _latency(url: str) -> tuple[float, float, float]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lat), "
+                "percentile_cont(0.95) WITHIN GROUP (ORDER BY lat), max(lat) FROM ("
+                "SELECT extract(epoch FROM b.applied_at - e.recorded_at) AS lat "
+                "FROM events e JOIN stream_batches b ON b.customer_id = e.customer_id "
+                "AND e.id BETWEEN b.first_event_id AND b.last_event_id "
+                "WHERE e.entity_type = 'ingested') t"
+            )
+        ).one()
+    engine.dispose()
+    return float(row[0]), float(row[1]), float(row[2])
+
+
+def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
+    url, token = build(args.customers)
+    environment = os.environ | {
+        "FENGKONG_DATABASE_URL": url,
+        "FENGKONG_RESCORE_INTERVAL_SECONDS": "0",
+    }
+    fengkong = [sys.executable, "-c", "from fengkong import cli; cli.app()"]
+    log = Path(tempfile.gettempdir()) / "fengkong_bench_stream.log"
+    with log.open("w") as sink:
+        server = subprocess.Popen(  # noqa: S603
+            [*fengkong, "serve", "--port", str(PORT)], env=environment, stderr=sink
+        )
+        started = [
+            subprocess.Popen(  # noqa: S603
+                [*fengkong, "worker", "--concurrency", str(args.concurrency)],
+                env=environment,
+                stderr=sink,
+            )
+            for _ in range(workers)
+        ]
+        try:
+            base = f"http://127.0.0.1:{PORT}"
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=5).close()  # noqa: S310
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.2)
+            stream = events(args.events, args.customers)
+            start = time.perf_counter()
+            for offset in range(0, len(stream), args.batch):
+                body = json.dumps({"events": stream[offset : offset + args.batch]}).encode()
+                request = urllib.request.Request(  # noqa: S310 - loopback
+                    f"{base}/api/v1/events",
+                    data=body,
+                    method="POST",
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+                    if response.status != 200:
+                        raise RuntimeError(f"ingestion answered {response.status}")
+            ingested = time.perf_counter() - start
+            while not _caught_up(url):
+                time.sleep(0.5)
+            total = time.perf_counter() - start
+        finally:
+            for process in [*started, server]:
+                process.terminate()
+            for process in [*started, server]:
+                process.wait(timeout=60)
+    p50, p95, worst = _latency(url)
+    return {
+        "workers": workers,
+        "events": args.events,
+        "customers": args.customers,
+        "ingest_events_per_s": round(args.events / ingested),
+        "sustained_events_per_s": round(args.events / total),
+        "seconds": round(total, 1),
+        "latency_p50_s": round(p50, 2),
+        "latency_p95_s": round(p95, 2),
+        "latency_max_s": round(worst, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--concurrency", type=int, default=1)
+    args = parser.parse_args()
+    for workers in args.workers:
+        print(json.dumps(run(args, workers)), flush=True)
+    _admin_execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

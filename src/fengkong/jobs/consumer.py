@@ -1,0 +1,306 @@
+"""Apply the outbox stream to customers, in order, with exactly-once effects.
+
+The stream is the ``events`` table (app writes and ingested events alike) in ``id`` order. Two
+steps, the same on both backends:
+
+* **read a window** (``read_window``): the events after a consumer's position, stopping before
+  an id gap that an unfinished transaction may still fill (see ``_gap_is_final``), grouped into
+  "customer → last event id";
+* **apply** (``apply_customers``): for each customer, lock its ``customer_stream_positions`` row,
+  take its events after that position up to the given id, rescore it and evaluate the monitoring
+  rules for it, then move the position and record a ``stream_batches`` row — all in the caller's
+  transaction. A batch delivered twice (a worker killed after the commit but before it
+  acknowledged the job, say) finds the position already moved and changes nothing.
+
+Embedded mode (SQLite) does both in one transaction (``process_pending``); production mode
+(PostgreSQL) has a dispatcher enqueue one procrastinate job per partition of customers
+(``fengkong.jobs.queue``) and workers run ``apply_customers`` for each job's customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from fengkong.auth.actor import Actor
+from fengkong.customers.models import Customer
+from fengkong.events.models import Event
+from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
+from fengkong.kit.time import business_today, utcnow
+from fengkong.monitoring import service as monitoring_service
+from fengkong.risk import service as risk_service
+from fengkong.risk.models import ConsumerPosition, ScoreTrigger
+from fengkong.settings import get_settings
+
+STREAM_CONSUMER = "stream"
+# Events the consumer's own effects write (a grade change, an alert raised) and events of alert
+# handling: they change no fact the rules read, so applying them would only repeat the work.
+OWN_EVENT_TYPES = frozenset(
+    {
+        risk_service.RESCORED_EVENT,
+        "alert_raised",
+        "alert_updated",
+        "monitoring_action_taken",
+        "monitoring_action_updated",
+    }
+)
+# How much later than an event's ``recorded_at`` an open transaction must have started for an id
+# gap before that event to count as rolled back (clock skew between Python and the server).
+GAP_MARGIN = timedelta(seconds=2)
+DEFAULT_WINDOW = 10_000
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Events ``after`` < id <= ``last_event_id`` read in one pass; ``through`` maps each customer
+    named by a relevant event to its last such event id."""
+
+    after: int
+    last_event_id: int
+    events: int
+    through: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplySummary:
+    customers: int
+    events: int
+    skipped: int
+
+
+def _lock_position(session: Session, name: str) -> ConsumerPosition:
+    position = session.get(ConsumerPosition, name, with_for_update=True)
+    if position is None:
+        position = ConsumerPosition(name=name, last_event_id=0)
+        session.add(position)
+        session.flush()
+    return position
+
+
+def _oldest_open_writer(session: Session) -> datetime | None:
+    """When the oldest other transaction that has written something in this database began
+    (PostgreSQL). Only this database's: the ids come from its own sequence, so a writer in another
+    database of the same server can never fill a gap."""
+    started: datetime | None = session.scalar(
+        text(
+            "SELECT min(xact_start) FROM pg_stat_activity "
+            "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
+            "AND datname = current_database()"
+        )
+    )
+    return started
+
+
+def _gap_is_final(session: Session, recorded_after_gap: datetime) -> bool:
+    """Whether a missing id before an event recorded at ``recorded_after_gap`` will never appear.
+
+    Ids come from a sequence in the order rows are inserted, but transactions commit in any order:
+    a gap may be a rolled-back insert (or an ``ON CONFLICT DO NOTHING`` that consumed an id) — or
+    a transaction still open that will commit it later. The missing id was drawn before the event
+    after it, so its transaction began before that event was recorded: once every open writing
+    transaction began later than that, the gap is final. SQLite has one writer at a time and
+    commits in id order, so its gaps are always final."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    oldest = _oldest_open_writer(session)
+    return oldest is None or oldest > recorded_after_gap + GAP_MARGIN
+
+
+def read_window(session: Session, *, after: int, limit: int = DEFAULT_WINDOW) -> Window:
+    """The events after ``after`` (at most ``limit``), up to the first id gap that is not final."""
+    rows = session.execute(
+        select(Event.id, Event.customer_id, Event.event_type, Event.recorded_at)
+        .where(Event.id > after)
+        .order_by(Event.id)
+        .limit(limit)
+    ).all()
+    last = after
+    through: dict[int, int] = {}
+    read = 0
+    for event_id, customer_id, event_type, recorded_at in rows:
+        if event_id != last + 1 and not _gap_is_final(session, recorded_at):
+            break
+        last = event_id
+        read += 1
+        if customer_id is not None and event_type not in OWN_EVENT_TYPES:
+            through[customer_id] = event_id
+    return Window(after=after, last_event_id=last, events=read, through=through)
+
+
+def _ensure_positions(session: Session, customer_ids: Sequence[int]) -> None:
+    if not customer_ids:
+        return
+    dialect = session.get_bind().dialect.name
+    table = CustomerStreamPosition.metadata.tables[CustomerStreamPosition.__tablename__]
+    rows = [
+        {"customer_id": c, "last_event_id": 0, "events_applied": 0, "updated_at": utcnow()}
+        for c in customer_ids
+    ]
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    session.execute(statement, rows)
+
+
+def _locked_positions(
+    session: Session, customer_ids: Sequence[int]
+) -> dict[int, CustomerStreamPosition]:
+    _ensure_positions(session, customer_ids)
+    found: dict[int, CustomerStreamPosition] = {}
+    for start in range(0, len(customer_ids), _CHUNK):
+        chunk = list(customer_ids[start : start + _CHUNK])
+        statement = (
+            select(CustomerStreamPosition)
+            .where(CustomerStreamPosition.customer_id.in_(chunk))
+            .order_by(CustomerStreamPosition.customer_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update({p.customer_id: p for p in session.scalars(statement)})
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    first_event_id: int
+    events: int
+    first_recorded_at: datetime
+
+
+def _pending(session: Session, customer_id: int, after: int, through: int) -> _Pending | None:
+    row = session.execute(
+        select(func.min(Event.id), func.count(), func.min(Event.recorded_at)).where(
+            Event.customer_id == customer_id,
+            Event.id > after,
+            Event.id <= through,
+            Event.event_type.not_in(OWN_EVENT_TYPES),
+        )
+    ).one()
+    first, count, recorded = row
+    if not count:
+        return None
+    return _Pending(first_event_id=first, events=count, first_recorded_at=recorded)
+
+
+def _existing(session: Session, customer_ids: Sequence[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(customer_ids), _CHUNK):
+        chunk = list(customer_ids[start : start + _CHUNK])
+        found.update(session.scalars(select(Customer.id).where(Customer.id.in_(chunk))))
+    return found
+
+
+def apply_customers(
+    session: Session,
+    actor: Actor,
+    *,
+    through: Mapping[int, int],
+    as_of: date | None = None,
+    now: datetime | None = None,
+    worker: str | None = None,
+) -> ApplySummary:
+    """Apply each customer's events after its position up to ``through[customer]``: rescore the
+    customers that still exist, evaluate the monitoring rules for them, then move their positions
+    and record one ``stream_batches`` row each — in the caller's transaction. Customers whose
+    position is already at or past ``through`` are skipped (a redelivered job)."""
+    moment = now or utcnow()
+    day = as_of or business_today(get_settings().zone)
+    customer_ids = sorted(through)
+    positions = _locked_positions(session, customer_ids)
+    pending: dict[int, _Pending] = {}
+    skipped = 0
+    for customer_id in customer_ids:
+        position = positions[customer_id]
+        found = (
+            _pending(session, customer_id, position.last_event_id, through[customer_id])
+            if through[customer_id] > position.last_event_id
+            else None
+        )
+        if found is None:
+            skipped += 1
+        else:
+            pending[customer_id] = found
+    if not pending:
+        return ApplySummary(customers=0, events=0, skipped=skipped)
+    existing = sorted(_existing(session, sorted(pending)))
+    if existing:
+        risk_service.score_customers(
+            session, actor, customer_ids=existing, as_of=day, trigger=ScoreTrigger.CHANGED
+        )
+        monitoring_service.evaluate_customers(
+            session, actor, customer_ids=existing, as_of=day, now=moment
+        )
+    batches = []
+    for customer_id, found in pending.items():
+        position = positions[customer_id]
+        position.last_event_id = through[customer_id]
+        position.events_applied += found.events
+        position.updated_at = moment
+        batches.append(
+            {
+                "customer_id": customer_id,
+                "first_event_id": found.first_event_id,
+                "last_event_id": through[customer_id],
+                "events": found.events,
+                "first_recorded_at": found.first_recorded_at,
+                "applied_at": utcnow(),
+                "worker": worker,
+            }
+        )
+    session.execute(StreamBatch.metadata.tables[StreamBatch.__tablename__].insert(), batches)
+    session.flush()
+    return ApplySummary(
+        customers=len(pending),
+        events=sum(found.events for found in pending.values()),
+        skipped=skipped,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PassSummary:
+    """One pass of a consumer: the events read and how far its position moved."""
+
+    events: int
+    last_event_id: int
+    customers: int
+
+
+def process_pending(
+    session: Session,
+    actor: Actor,
+    *,
+    limit: int = DEFAULT_WINDOW,
+    as_of: date | None = None,
+    now: datetime | None = None,
+    worker: str | None = None,
+) -> PassSummary:
+    """Embedded mode: read the next window and apply it to every customer it names, moving the
+    stream position in the same transaction."""
+    position = _lock_position(session, STREAM_CONSUMER)
+    window = read_window(session, after=position.last_event_id, limit=limit)
+    if window.last_event_id == position.last_event_id:
+        return PassSummary(events=0, last_event_id=position.last_event_id, customers=0)
+    applied = apply_customers(
+        session, actor, through=window.through, as_of=as_of, now=now, worker=worker
+    )
+    position.last_event_id = window.last_event_id
+    position.updated_at = utcnow()
+    session.flush()
+    return PassSummary(
+        events=window.events, last_event_id=window.last_event_id, customers=applied.customers
+    )
+
+
+def lag(session: Session) -> int:
+    """How many outbox events the stream consumer has not read yet."""
+    position = session.get(ConsumerPosition, STREAM_CONSUMER)
+    after = position.last_event_id if position else 0
+    return session.scalar(select(func.count()).select_from(Event).where(Event.id > after)) or 0

@@ -1,0 +1,422 @@
+"""Build each customer's ``CustomerFacts`` as known on a date, set-based: one query per source
+for all the customers asked (in chunks of ids, or without an id filter for everyone), then
+grouped in Python. Read-only.
+
+Sources are read from their tables directly, as ``risk.ledgers`` and ``limits.inputs`` do: the
+areas' services answer one record or one page at a time and check permissions per call, while an
+evaluation of the whole book needs a handful of set queries. Grades come through
+``risk.service.ratings_of`` and overdue reviews through ``reviews.service.overdue_by_customer``.
+Amounts count CNY records only (invoices, orders, limits, legal
+event amounts): other currencies are left out, not converted (a known gap, docs/monitoring.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from fengkong.credit_reports.models import CreditReport
+from fengkong.customers.models import Customer, RelatedParty
+from fengkong.financials.models import FinancialStatement
+from fengkong.legal_events.models import LegalEvent
+from fengkong.limits.models import CreditLimit
+from fengkong.limits.status import LimitStatus
+from fengkong.monitoring.rules import (
+    AgencyRating,
+    CustomerFacts,
+    LegalFact,
+    RelatedFact,
+    ScorePoint,
+)
+from fengkong.orders.models import Order
+from fengkong.orders.status import OrderStatus
+from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+from fengkong.receivables.status import InvoiceStatus
+from fengkong.reviews import service as reviews_service
+from fengkong.risk import service as risk_service
+from fengkong.risk.models import RiskScore
+
+CURRENCY = "CNY"
+CHUNK = 1_000
+SCORE_LOOKBACK_DAYS = 366
+INVOICE_LOOKBACK_DAYS = 400
+ORDER_WINDOWS = 7
+WINDOW_DAYS = 30
+DSO_DAYS = 90
+PAYMENT_RECENT_DAYS = 90
+PAYMENT_BEFORE_DAYS = 180
+
+
+def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
+    if ids is None:
+        yield None
+        return
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _rows(
+    session: Session,
+    statement: Select[*tuple[Any, ...]],
+    column: Any,
+    ids: Sequence[int] | None,
+) -> Iterator[Any]:
+    for part in _chunks(ids):
+        query = statement if part is None else statement.where(column.in_(part))
+        yield from session.execute(query)
+
+
+def customer_ids_of(session: Session, customer_ids: Sequence[int] | None) -> list[int]:
+    """The customers to evaluate: those asked that exist and are not archived (all when None)."""
+    statement = select(Customer.id).where(Customer.archived_at.is_(None))
+    return sorted({row[0] for row in _rows(session, statement, Customer.id, customer_ids)})
+
+
+@dataclass(slots=True)
+class _Invoice:
+    customer_id: int
+    issue_date: date
+    due_date: date
+    amount: int
+    status: InvoiceStatus
+    paid: list[tuple[date, int]]
+
+    def outstanding_on(self, day: date) -> int:
+        if self.status is InvoiceStatus.WRITTEN_OFF or self.issue_date > day:
+            return 0
+        return max(self.amount - sum(amount for paid_on, amount in self.paid if paid_on <= day), 0)
+
+
+def _invoices(
+    session: Session, ids: Sequence[int] | None, as_of: date
+) -> dict[int, list[_Invoice]]:
+    since = as_of - timedelta(days=INVOICE_LOOKBACK_DAYS)
+    statement = (
+        select(
+            Invoice.id,
+            Invoice.customer_id,
+            Invoice.issue_date,
+            Invoice.due_date,
+            Invoice.amount_minor,
+            Invoice.status,
+        )
+        .where(Invoice.archived_at.is_(None))
+        .where(Invoice.currency == CURRENCY)
+        .where(Invoice.status != InvoiceStatus.CANCELLED)
+        .where(Invoice.issue_date <= as_of)
+        .where(or_(Invoice.issue_date > since, Invoice.status == InvoiceStatus.OPEN))
+    )
+    by_id: dict[int, _Invoice] = {}
+    for row in _rows(session, statement, Invoice.customer_id, ids):
+        by_id[row.id] = _Invoice(
+            row.customer_id, row.issue_date, row.due_date, row.amount_minor, row.status, []
+        )
+    allocations = (
+        select(PaymentAllocation.invoice_id, Payment.paid_on, PaymentAllocation.amount_minor)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .where(Payment.archived_at.is_(None))
+        .where(Payment.paid_on <= as_of)
+    )
+    if by_id:
+        for row in _rows(session, allocations, Invoice.customer_id, ids):
+            found = by_id.get(row.invoice_id)
+            if found is not None:
+                found.paid.append((row.paid_on, row.amount_minor))
+    grouped: dict[int, list[_Invoice]] = defaultdict(list)
+    for invoice in by_id.values():
+        grouped[invoice.customer_id].append(invoice)
+    return grouped
+
+
+@dataclass(frozen=True, slots=True)
+class _Ledger:
+    days_past_due: int
+    overdue: int
+    open_receivables: int
+    dso_recent: float | None
+    dso_before: float | None
+    payment_days_recent: float | None
+    payment_days_before: float | None
+
+
+def _dso(invoices: list[_Invoice], day: date) -> float | None:
+    start = day - timedelta(days=DSO_DAYS)
+    sales = sum(item.amount for item in invoices if start < item.issue_date <= day)
+    if sales <= 0:
+        return None
+    receivables = sum(item.outstanding_on(day) for item in invoices)
+    return receivables / sales * DSO_DAYS
+
+
+def _payment_days(invoices: list[_Invoice], start: date, end: date) -> float | None:
+    weighted = 0
+    total = 0
+    for item in invoices:
+        for paid_on, amount in item.paid:
+            if start < paid_on <= end:
+                weighted += (paid_on - item.issue_date).days * amount
+                total += amount
+    return weighted / total if total > 0 else None
+
+
+def _ledger(invoices: list[_Invoice], as_of: date) -> _Ledger:
+    dpd = 0
+    overdue = 0
+    receivables = 0
+    for item in invoices:
+        open_amount = item.outstanding_on(as_of)
+        receivables += open_amount
+        if open_amount > 0 and item.due_date < as_of:
+            overdue += open_amount
+            dpd = max(dpd, (as_of - item.due_date).days)
+    recent_start = as_of - timedelta(days=PAYMENT_RECENT_DAYS)
+    return _Ledger(
+        days_past_due=dpd,
+        overdue=overdue,
+        open_receivables=receivables,
+        dso_recent=_dso(invoices, as_of),
+        dso_before=_dso(invoices, as_of - timedelta(days=DSO_DAYS)),
+        payment_days_recent=_payment_days(invoices, recent_start, as_of),
+        payment_days_before=_payment_days(
+            invoices, recent_start - timedelta(days=PAYMENT_BEFORE_DAYS), recent_start
+        ),
+    )
+
+
+def _orders(
+    session: Session, ids: Sequence[int] | None, as_of: date
+) -> tuple[dict[int, list[list[int]]], dict[int, int]]:
+    """Per customer, (count, amount) of each 30-day window back from ``as_of`` (window 0 is the
+    last 30 days), and the amount of orders still open or shipped (exposure)."""
+    since = as_of - timedelta(days=WINDOW_DAYS * ORDER_WINDOWS)
+    statement = (
+        select(Order.customer_id, Order.ordered_on, Order.amount_minor, Order.status)
+        .where(Order.archived_at.is_(None))
+        .where(Order.currency == CURRENCY)
+        .where(Order.status != OrderStatus.CANCELLED)
+        .where(Order.ordered_on <= as_of)
+        .where(
+            or_(
+                Order.ordered_on > since,
+                Order.status.in_([OrderStatus.OPEN, OrderStatus.SHIPPED]),
+            )
+        )
+    )
+    windows: dict[int, list[list[int]]] = defaultdict(
+        lambda: [[0, 0] for _ in range(ORDER_WINDOWS)]
+    )
+    open_orders: dict[int, int] = defaultdict(int)
+    for row in _rows(session, statement, Order.customer_id, ids):
+        if row.status in (OrderStatus.OPEN, OrderStatus.SHIPPED):
+            open_orders[row.customer_id] += row.amount_minor
+        index = (as_of - row.ordered_on).days // WINDOW_DAYS
+        if 0 <= index < ORDER_WINDOWS and row.ordered_on > since:
+            window = windows[row.customer_id][index]
+            window[0] += 1
+            window[1] += row.amount_minor
+    return windows, open_orders
+
+
+def _limits(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int, int]:
+    statement = (
+        select(CreditLimit.customer_id, CreditLimit.amount_minor)
+        .where(CreditLimit.status == LimitStatus.ACTIVE)
+        .where(CreditLimit.currency == CURRENCY)
+        .where(CreditLimit.valid_from <= as_of)
+        .where(or_(CreditLimit.valid_until.is_(None), CreditLimit.valid_until >= as_of))
+    )
+    found: dict[int, int] = defaultdict(int)
+    for row in _rows(session, statement, CreditLimit.customer_id, ids):
+        found[row.customer_id] += row.amount_minor
+    return found
+
+
+def _statements(
+    session: Session, ids: Sequence[int] | None, as_of: date
+) -> dict[int, tuple[date, float | None]]:
+    fs = FinancialStatement
+    statement = (
+        select(fs.customer_id, fs.period_end, fs.total_liabilities_minor, fs.total_assets_minor)
+        .where(fs.archived_at.is_(None))
+        .where(fs.published_on <= as_of)
+        .order_by(fs.customer_id, fs.period_end.desc(), fs.period_months.desc())
+    )
+    found: dict[int, tuple[date, float | None]] = {}
+    for row in _rows(session, statement, fs.customer_id, ids):
+        if row.customer_id in found:
+            continue
+        ratio = None
+        if row.total_assets_minor and row.total_liabilities_minor is not None:
+            ratio = row.total_liabilities_minor / row.total_assets_minor
+        found[row.customer_id] = (row.period_end, ratio)
+    return found
+
+
+def _scores(
+    session: Session, ids: Sequence[int] | None, as_of: date
+) -> dict[int, list[ScorePoint]]:
+    statement = (
+        select(RiskScore.customer_id, RiskScore.as_of, RiskScore.score, RiskScore.grade)
+        .where(RiskScore.as_of <= as_of)
+        .where(RiskScore.as_of > as_of - timedelta(days=SCORE_LOOKBACK_DAYS))
+        .order_by(RiskScore.customer_id, RiskScore.id)
+    )
+    found: dict[int, list[ScorePoint]] = defaultdict(list)
+    for row in _rows(session, statement, RiskScore.customer_id, ids):
+        found[row.customer_id].append(ScorePoint(row.as_of, float(row.score), row.grade))
+    return found
+
+
+def _reports(
+    session: Session, ids: Sequence[int] | None, as_of: date
+) -> dict[int, list[AgencyRating]]:
+    statement = (
+        select(
+            CreditReport.customer_id,
+            CreditReport.agency,
+            CreditReport.report_date,
+            CreditReport.rating,
+        )
+        .where(CreditReport.archived_at.is_(None))
+        .where(CreditReport.report_date <= as_of)
+    )
+    found: dict[int, list[AgencyRating]] = defaultdict(list)
+    for row in _rows(session, statement, CreditReport.customer_id, ids):
+        found[row.customer_id].append(AgencyRating(row.agency, row.report_date, row.rating))
+    return found
+
+
+def _legal(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int, list[LegalFact]]:
+    statement = (
+        select(
+            LegalEvent.id,
+            LegalEvent.customer_id,
+            LegalEvent.event_type,
+            LegalEvent.occurred_on,
+            LegalEvent.amount_minor,
+            LegalEvent.currency,
+            LegalEvent.resolved_on,
+        )
+        .where(LegalEvent.archived_at.is_(None))
+        .where(LegalEvent.occurred_on <= as_of)
+    )
+    found: dict[int, list[LegalFact]] = defaultdict(list)
+    for row in _rows(session, statement, LegalEvent.customer_id, ids):
+        amount = row.amount_minor if row.currency in (None, CURRENCY) else None
+        found[row.customer_id].append(
+            LegalFact(row.id, str(row.event_type), row.occurred_on, amount, row.resolved_on)
+        )
+    return found
+
+
+def _related(session: Session, ids: Sequence[int] | None) -> dict[int, list[tuple[int, str]]]:
+    statement = select(
+        RelatedParty.customer_id, RelatedParty.related_customer_id, RelatedParty.relation_type
+    ).where(RelatedParty.archived_at.is_(None))
+    found: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for column in (RelatedParty.customer_id, RelatedParty.related_customer_id):
+        for row in _rows(session, statement, column, ids):
+            found[row.customer_id].add((row.related_customer_id, str(row.relation_type)))
+            found[row.related_customer_id].add((row.customer_id, str(row.relation_type)))
+    return {cid: sorted(parties) for cid, parties in found.items()}
+
+
+def _profiles(session: Session, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+    statement = select(Customer.id, Customer.industry_code, Customer.region_code)
+    return {
+        row.id: (row.industry_code, row.region_code)
+        for row in _rows(session, statement, Customer.id, ids)
+    }
+
+
+def _reviews_overdue(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int, date]:
+    found: dict[int, date] = {}
+    for part in _chunks(ids):
+        found.update(reviews_service.overdue_by_customer(session, today=as_of, customer_ids=part))
+    return found
+
+
+def _grades(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for part in _chunks(ids):
+        if part:
+            found.update(
+                {
+                    cid: rating.grade
+                    for cid, rating in risk_service.ratings_of(session, part).items()
+                }
+            )
+    return found
+
+
+def load_facts(
+    session: Session, customer_ids: Sequence[int], *, as_of: date, every: bool = False
+) -> dict[int, CustomerFacts]:
+    """The facts of ``customer_ids`` on ``as_of``; ``every`` reads without id filters (faster
+    when the ids are the whole book)."""
+    ids = sorted(customer_ids)
+    if not ids:
+        return {}
+    filter_ids: Sequence[int] | None = None if every else ids
+    related = _related(session, filter_ids)
+    party_ids = sorted({party for cid in ids for party, _ in related.get(cid, [])} - set(ids))
+    ledger_ids: Sequence[int] | None = None if every else sorted({*ids, *party_ids})
+    invoices = _invoices(session, ledger_ids, as_of)
+    ledgers = {cid: _ledger(items, as_of) for cid, items in invoices.items()}
+    grades = _grades(session, sorted({*ids, *party_ids}))
+    windows, open_orders = _orders(session, filter_ids, as_of)
+    limits = _limits(session, filter_ids, as_of)
+    statements = _statements(session, filter_ids, as_of)
+    scores = _scores(session, filter_ids, as_of)
+    reports = _reports(session, filter_ids, as_of)
+    legal = _legal(session, filter_ids, as_of)
+    profiles = _profiles(session, ids)
+    reviews_due = _reviews_overdue(session, filter_ids, as_of)
+    empty = _Ledger(0, 0, 0, None, None, None, None)
+    facts: dict[int, CustomerFacts] = {}
+    for cid in ids:
+        ledger = ledgers.get(cid, empty)
+        limit = limits.get(cid, 0)
+        exposure = ledger.open_receivables + open_orders.get(cid, 0)
+        statement = statements.get(cid)
+        window = windows.get(cid)
+        industry, region = profiles.get(cid, (None, None))
+        facts[cid] = CustomerFacts(
+            customer_id=cid,
+            as_of=as_of,
+            grade=grades.get(cid),
+            industry_code=industry,
+            region_code=region,
+            days_past_due=ledger.days_past_due,
+            overdue_amount=ledger.overdue,
+            debt_to_asset=statement[1] if statement is not None else None,
+            limit_utilisation=exposure / limit if limit > 0 else None,
+            scores=tuple(scores.get(cid, [])),
+            agency_ratings=tuple(reports.get(cid, [])),
+            orders_last_30=(window[0][0], window[0][1]) if window else (0, 0),
+            orders_baseline=tuple((w[0], w[1]) for w in window[1:]) if window else ((0, 0),) * 6,
+            dso_recent=ledger.dso_recent,
+            dso_before=ledger.dso_before,
+            payment_days_recent=ledger.payment_days_recent,
+            payment_days_before=ledger.payment_days_before,
+            legal_events=tuple(legal.get(cid, [])),
+            statement_period_end=statement[0] if statement is not None else None,
+            review_due_on=reviews_due.get(cid),
+            related=tuple(
+                RelatedFact(
+                    party,
+                    relation,
+                    grades.get(party),
+                    ledgers.get(party, empty).days_past_due,
+                )
+                for party, relation in related.get(cid, [])
+            ),
+        )
+    return facts

@@ -1,0 +1,323 @@
+"""Production mode against PostgreSQL: ``fengkong worker`` processes dispatch the outbox into
+per-customer procrastinate jobs. A worker killed inside a job's transaction loses nothing and
+doubles nothing once another worker takes over; two workers share the load and keep each
+customer's order; an id gap left by an open transaction holds the stream until it ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from fengkong.auth.actor import Actor
+from fengkong.database import open_database, upgrade
+from fengkong.db import Database
+from fengkong.events import ingestion
+from fengkong.events.models import Event
+from fengkong.events.schemas import IncomingEvent
+from fengkong.jobs import consumer
+from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
+from fengkong.kit.time import utcnow
+from fengkong.legal_events.kinds import LegalEventType
+from fengkong.monitoring.models import Alert
+from tests import factories
+from tests.conftest import throwaway_database_url
+
+SYSTEM = Actor.system("test")
+_EVENT = TypeAdapter(IncomingEvent)
+
+# A worker that stops, inside the transaction of its Nth job (after rescoring, before the rules
+# and the commit), to be killed there.
+PAUSE_IN_JOB = """
+import sys, time
+from fengkong import cli
+from fengkong.monitoring import service
+
+pause_at = int(sys.argv[1])
+calls = 0
+original = service.evaluate_customers
+
+def pausing(*args, **kwargs):
+    global calls
+    calls += 1
+    if calls == pause_at:
+        print("PAUSED", flush=True)
+        time.sleep(300)
+    return original(*args, **kwargs)
+
+service.evaluate_customers = pausing
+sys.argv = ["fengkong", *sys.argv[2:]]
+cli.app()
+"""
+
+
+@pytest.fixture
+def stream_db(tmp_path: Path) -> Iterator[tuple[str, Database]]:
+    with throwaway_database_url("postgresql", tmp_path) as url:
+        upgrade(url)
+        database = open_database(url)
+        try:
+            yield url, database
+        finally:
+            database.dispose()
+
+
+def _invoice_event(event_id: str, customer_id: int) -> IncomingEvent:
+    return _EVENT.validate_python(
+        {
+            "event_id": event_id,
+            "type": "invoice_issued",
+            "occurred_at": utcnow().isoformat(),
+            "customer_id": customer_id,
+            "payload": {
+                "invoice_number": event_id,
+                "amount_minor": 50_000,
+                "currency": "CNY",
+                "issue_date": "2026-11-01",
+                "due_date": "2026-12-01",
+            },
+        }
+    )
+
+
+def _seed(database: Database, customers: int, *, dishonest_every: int = 5) -> list[int]:
+    with database.session_scope(actor=SYSTEM) as session:
+        factories.bind(session)
+        try:
+            ids = [factories.customer().id for _ in range(customers)]
+            for n, customer_id in enumerate(ids):
+                if n % dishonest_every == 0:
+                    factories.legal_event(
+                        customer_id=customer_id, event_type=LegalEventType.DISHONEST_DEBTOR
+                    )
+        finally:
+            factories.bind(None)
+    return ids
+
+
+def _ingest(database: Database, customer_ids: list[int], *, round_: int, per_customer: int) -> None:
+    """Interleaved events: customer after customer, ``per_customer`` times."""
+    events = [
+        _invoice_event(f"r{round_}-{k}-{customer_id}", customer_id)
+        for k in range(per_customer)
+        for customer_id in customer_ids
+    ]
+    with database.session_scope(actor=SYSTEM) as session:
+        ingestion.ingest_events(session, SYSTEM, events=events)
+
+
+def _worker(url: str, *args: str, script: str | None = None) -> subprocess.Popen[str]:
+    """A worker process; its log goes to ``$FENGKONG_TEST_WORKER_LOG`` when set."""
+    environment = os.environ | {"FENGKONG_DATABASE_URL": url, "OMP_NUM_THREADS": "1"}
+    log_path = os.environ.get("FENGKONG_TEST_WORKER_LOG")
+    command = (
+        [sys.executable, "-c", script, *args]
+        if script
+        else [
+            sys.executable,
+            "-c",
+            "import sys; from fengkong import cli; sys.argv[0] = 'fengkong'; cli.app()",
+            *args,
+        ]
+    )
+    log = open(log_path, "a") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    return subprocess.Popen(  # noqa: S603 - our own command
+        command, env=environment, stdout=subprocess.PIPE, stderr=log, text=True
+    )
+
+
+@contextmanager
+def _running(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _relevant(session: Session) -> dict[int, list[int]]:
+    """Each customer's outbox event ids that the consumer must apply, in order."""
+    statement = (
+        select(Event.customer_id, Event.id)
+        .where(Event.customer_id.is_not(None), Event.event_type.not_in(consumer.OWN_EVENT_TYPES))
+        .order_by(Event.id)
+    )
+    found: dict[int, list[int]] = defaultdict(list)
+    for customer_id, event_id in session.execute(statement):
+        if customer_id is not None:
+            found[customer_id].append(event_id)
+    return found
+
+
+def _caught_up(database: Database, customer_ids: list[int]) -> bool:
+    with database.session_scope(actor=SYSTEM) as session:
+        expected = _relevant(session)
+        rows = session.execute(
+            select(CustomerStreamPosition.customer_id, CustomerStreamPosition.last_event_id)
+        ).all()
+    positions = {customer_id: last for customer_id, last in rows}
+    return all(positions.get(c, 0) >= expected[c][-1] for c in customer_ids)
+
+
+def _applied(database: Database) -> int:
+    with database.session_scope(actor=SYSTEM) as session:
+        return session.scalar(select(func.count()).select_from(StreamBatch)) or 0
+
+
+def _wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def _assert_applied_exactly_once_in_order(database: Database) -> dict[str, Any]:
+    """Every relevant event lies in exactly one batch of its customer, and each customer's
+    batches, in the order they committed, cover its events in id order without overlap."""
+    with database.session_scope(actor=SYSTEM) as session:
+        expected = _relevant(session)
+        batches: dict[int, list[StreamBatch]] = defaultdict(list)
+        for batch in session.scalars(select(StreamBatch).order_by(StreamBatch.id)):
+            batches[batch.customer_id].append(batch)
+        workers = {b.worker for group in batches.values() for b in group}
+        for customer_id, ids in expected.items():
+            applied: list[int] = []
+            for batch in batches[customer_id]:
+                covered = [i for i in ids if batch.first_event_id <= i <= batch.last_event_id]
+                assert covered
+                assert covered[0] == batch.first_event_id
+                assert len(covered) == batch.events
+                assert not applied or covered[0] > applied[-1], "a batch went back in the stream"
+                applied.extend(covered)
+            assert applied == ids, f"customer {customer_id}: applied {applied}, expected {ids}"
+        per_rule = session.execute(
+            select(Alert.customer_id, Alert.rule_id, func.count()).group_by(
+                Alert.customer_id, Alert.rule_id
+            )
+        ).all()
+        assert all(count == 1 for _, _, count in per_rule), per_rule
+        dishonest = {c for c, rule, _ in per_rule if rule == "dishonest_debtor"}
+        return {"workers": workers, "dishonest": dishonest, "batches": batches}
+
+
+def test_a_worker_killed_inside_a_job_loses_no_event_and_doubles_no_alert_after_a_restart(
+    stream_db: tuple[str, Database],
+) -> None:
+    url, database = stream_db
+    customer_ids = _seed(database, 40)
+    _ingest(database, customer_ids, round_=0, per_customer=5)
+    with _running(
+        _worker(url, "12", "worker", "--stalled-after", "2", script=PAUSE_IN_JOB)
+    ) as first:
+        assert first.stdout is not None
+        line = first.stdout.readline()
+        assert line.strip() == "PAUSED", line
+        applied_before_kill = _applied(database)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
+    # eleven jobs committed; the twelfth had rescored its customers when the worker died, and
+    # none of that was kept
+    assert 0 < _applied(database) == applied_before_kill < len(customer_ids)
+    with _running(_worker(url, "worker", "--stalled-after", "2")):
+        _wait_for(lambda: _caught_up(database, customer_ids), timeout=180, what="the stream")
+    found = _assert_applied_exactly_once_in_order(database)
+    assert found["dishonest"] == set(customer_ids[::5])
+
+
+def test_two_workers_share_the_load_keep_each_customers_order_and_apply_no_event_twice(
+    stream_db: tuple[str, Database],
+) -> None:
+    url, database = stream_db
+    customer_ids = _seed(database, 60, dishonest_every=10)
+    with _running(_worker(url, "worker")), _running(_worker(url, "worker")):
+        for round_ in range(4):
+            _ingest(database, customer_ids, round_=round_, per_customer=3)
+            time.sleep(1.0)
+        _wait_for(lambda: _caught_up(database, customer_ids), timeout=240, what="the stream")
+    found = _assert_applied_exactly_once_in_order(database)
+    assert len(found["workers"]) == 2
+    assert max(len(group) for group in found["batches"].values()) > 1
+    assert found["dishonest"] == set(customer_ids[::10])
+
+
+def test_an_id_gap_of_an_open_transaction_holds_the_stream_until_that_transaction_ends(
+    stream_db: tuple[str, Database],
+) -> None:
+    _, database = stream_db
+    (customer_id,) = _seed(database, 1)
+    with database.session_scope(actor=SYSTEM) as session:
+        after = session.scalar(select(func.max(Event.id))) or 0
+
+    def insert_event(session: Session, event_id: str) -> None:
+        session.execute(
+            text(
+                "INSERT INTO events (event_id, event_type, customer_id, entity_type, entity_id, "
+                "payload, occurred_at, recorded_at) VALUES (:e, 'invoice_issued', :c, "
+                "'ingested', :e, '{}', now(), now())"
+            ),
+            {"e": event_id, "c": customer_id},
+        )
+
+    slow = database.session_factory()
+    try:
+        insert_event(slow, "slow")  # draws the next id, commits later
+        with database.session_scope(actor=SYSTEM) as fast:
+            insert_event(fast, "fast")
+        with database.session_scope(actor=SYSTEM) as reader:
+            held = consumer.read_window(reader, after=after)
+        assert held.last_event_id == after  # the open transaction may still commit the gap
+        slow.commit()
+    finally:
+        slow.close()
+    with database.session_scope(actor=SYSTEM) as reader:
+        window = consumer.read_window(reader, after=after)
+    assert window.events == 2
+    assert window.through == {customer_id: window.last_event_id}
+
+
+def test_an_id_gap_of_a_rolled_back_transaction_is_passed_once_no_older_writer_is_open(
+    stream_db: tuple[str, Database],
+) -> None:
+    _, database = stream_db
+    customer_ids = _seed(database, 2)
+    with database.session_scope(actor=SYSTEM) as session:
+        after = session.scalar(select(func.max(Event.id))) or 0
+    rolled_back = database.session_factory()
+    rolled_back.info["actor"] = SYSTEM
+    factories.bind(rolled_back)
+    try:
+        factories.invoice(customer_id=customer_ids[0])
+        rolled_back.flush()
+    finally:
+        factories.bind(None)
+        rolled_back.rollback()
+        rolled_back.close()
+    with database.session_scope(actor=SYSTEM) as session:
+        factories.bind(session)
+        try:
+            factories.invoice(customer_id=customer_ids[1])
+        finally:
+            factories.bind(None)
+    with database.session_scope(actor=SYSTEM) as reader:
+        window = consumer.read_window(reader, after=after)
+    assert window.events >= 1
+    assert set(window.through) == {customer_ids[1]}

@@ -1,0 +1,85 @@
+"""``fengkong model register|list|validate|approve|promote|rollback`` against a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fengkong.cli import app
+from fengkong.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    for username, role in (("alice", "credit_analyst"), ("bob", "risk_manager")):
+        created = runner.invoke(app, ["user", "create", "--username", username, "--role", role])
+        assert created.exit_code == 0, created.output
+    yield url
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, ["model", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def listed(name: str) -> list[dict[str, object]]:
+    return [m for m in json.loads(run("list", "--json")) if m["name"] == name]
+
+
+def test_a_model_goes_from_a_training_folder_to_champion_and_back_on_the_command_line(
+    database_url: str, scorecard_run: Path, gbm_run: Path, holdout_data: Path
+) -> None:
+    assert "registered" in run("register", str(scorecard_run), "--name", "pd", "--as", "alice")
+    [first] = listed("pd")
+    assert (first["version"], first["state"], first["author"]) == (1, "draft", "alice")
+    assert any(
+        m["kind"] == "expert" and m["state"] == "champion"
+        for m in json.loads(run("list", "--json"))
+    )
+
+    out = run(
+        "validate",
+        str(first["id"]),
+        "--data",
+        str(holdout_data),
+        "--target",
+        "default",
+        "--bad-value",
+        "yes",
+        "--as",
+        "alice",
+    )
+    assert "hold-out on 400 rows" in out
+
+    refused = runner.invoke(app, ["model", "approve", str(first["id"]), "--as", "alice"])
+    assert refused.exit_code == 1
+    assert "models:approve" in refused.output or "permission" in refused.output.lower()
+    run("approve", str(first["id"]), "--as", "bob", "--comment", "good enough")
+    run("promote", str(first["id"]), "--as", "bob")
+
+    run("register", str(gbm_run), "--name", "pd", "--as", "alice")
+    second = listed("pd")[0]
+    run("validate", str(second["id"]), "--as", "alice")
+    run("approve", str(second["id"]), "--as", "bob")
+    run("promote", str(second["id"]), "--as", "bob")
+    assert [(m["version"], m["state"]) for m in listed("pd")] == [(2, "champion"), (1, "retired")]
+
+    assert "champion again" in run("rollback", "pd", "--to", "1", "--as", "bob")
+    assert [(m["version"], m["state"]) for m in listed("pd")] == [(2, "retired"), (1, "champion")]
+
+
+def test_an_unknown_user_is_refused(database_url: str, scorecard_run: Path) -> None:
+    result = runner.invoke(app, ["model", "approve", "1", "--as", "nobody"])
+    assert result.exit_code == 1
