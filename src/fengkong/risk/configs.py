@@ -78,11 +78,12 @@ def parse(kind: ConfigKind, yaml_text: str) -> Scorecard | MasterScale:
 
 
 def parse_scorecard(yaml_text: str) -> Scorecard:
-    return cast(Scorecard, parse(ConfigKind.SCORECARD, yaml_text))
+    """Parsed once per process and text: scoring and the event consumer ask for it on every pass."""
+    return cast(Scorecard, _store(ConfigKind.SCORECARD).parse(yaml_text))
 
 
 def parse_scale(yaml_text: str) -> MasterScale:
-    return cast(MasterScale, parse(ConfigKind.GRADE_SCALE, yaml_text))
+    return cast(MasterScale, _store(ConfigKind.GRADE_SCALE).parse(yaml_text))
 
 
 def shipped_yaml(kind: ConfigKind) -> str:
