@@ -52,38 +52,6 @@ rule_sets: VersionedConfigs[CheckRuleSetVersion, RuleSet] = VersionedConfigs(
 )
 
 
-def parse(yaml_text: str) -> RuleSet:
-    """The validated rule set, or ``InvalidRuleSet`` naming the class, step and field."""
-    return rule_sets.parse(yaml_text)
-
-
-def list_versions(session: Session, actor: Actor) -> list[CheckRuleSetVersion]:
-    return rule_sets.list_versions(session, actor)
-
-
-def get_version(
-    session: Session, actor: Actor, *, version: int | None = None
-) -> CheckRuleSetVersion:
-    return rule_sets.get_version(session, actor, version=version)
-
-
-def import_version(
-    session: Session,
-    actor: Actor,
-    *,
-    yaml_text: str,
-    note: str | None = None,
-    activate: bool = False,
-) -> CheckRuleSetVersion:
-    return rule_sets.import_version(
-        session, actor, yaml_text=yaml_text, note=note, activate=activate
-    )
-
-
-def activate_version(session: Session, actor: Actor, *, version: int) -> CheckRuleSetVersion:
-    return rule_sets.activate_version(session, actor, version=version)
-
-
 def ensure_active(session: Session) -> StoredConfig[RuleSet]:
     """The rules checks run with, storing the shipped default on first use: any actor that may
     run a check may cause that first import, as it is the documented default, not a choice."""

@@ -212,10 +212,12 @@ def simulate(
             details=[field_error("version", version, "give version or yaml")],
         )
     if yaml_text is not None:
-        draft = configs.parse(yaml_text)
+        draft = configs.rule_sets.parse(yaml_text)
     else:
         assert version is not None  # noqa: S101 - checked above
-        draft = configs.parse(configs.get_version(session, actor, version=version).yaml_text)
+        draft = configs.rule_sets.parse(
+            configs.rule_sets.get_version(session, actor, version=version).yaml_text
+        )
     active = configs.ensure_active(session)
     end = today or business_today(get_settings().zone)
     start = months_back(end, months)

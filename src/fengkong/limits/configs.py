@@ -57,39 +57,6 @@ policies: VersionedConfigs[LimitPolicyVersion, LimitPolicy] = VersionedConfigs(
 )
 
 
-def parse(yaml_text: str) -> LimitPolicy:
-    """The validated policy, or ``InvalidPolicy`` naming the place and field."""
-    return policies.parse(yaml_text)
-
-
-def list_versions(session: Session, actor: Actor) -> list[LimitPolicyVersion]:
-    return policies.list_versions(session, actor)
-
-
-def get_version(
-    session: Session, actor: Actor, *, version: int | None = None
-) -> LimitPolicyVersion:
-    return policies.get_version(session, actor, version=version)
-
-
-def import_version(
-    session: Session,
-    actor: Actor,
-    *,
-    yaml_text: str,
-    note: str | None = None,
-    activate: bool = False,
-) -> LimitPolicyVersion:
-    return policies.import_version(
-        session, actor, yaml_text=yaml_text, note=note, activate=activate
-    )
-
-
-def activate_version(session: Session, actor: Actor, *, version: int) -> LimitPolicyVersion:
-    """Limits and requests keep naming the version they were made under."""
-    return policies.activate_version(session, actor, version=version)
-
-
 def active_policy(session: Session) -> ActivePolicy:
     """The active policy for reading; the shipped one when none is stored. Never writes."""
     return policies.active(session)

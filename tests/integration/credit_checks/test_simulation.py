@@ -98,7 +98,7 @@ def test_a_stored_draft_version_can_be_simulated(session: Session, world: World)
     _year(world)
     system = Actor.system("test")
     configs.ensure_active(session)
-    draft = configs.import_version(session, system, yaml_text=STRICT, note="stricter")
+    draft = configs.rule_sets.import_version(session, system, yaml_text=STRICT, note="stricter")
 
     result = simulation.simulate(session, system, version=draft.version, months=3, today=TODAY)
 

@@ -430,7 +430,7 @@ def test_the_first_request_stores_the_shipped_policy_as_version_one(
         justification="x",
         today=TODAY,
     )
-    active = configs.get_version(session, personas.ada_auditor.actor)
+    active = configs.policies.get_version(session, personas.ada_auditor.actor)
     assert (active.version, request.policy_version_id) == (1, active.id)
 
 
@@ -448,7 +448,7 @@ def test_a_new_policy_version_changes_tiers_of_new_requests_only(
         today=TODAY,
     )
     stricter = configs.shipped_yaml().replace('max_amount: "1000000"', 'max_amount: "100000"')
-    row = configs.import_version(
+    row = configs.policies.import_version(
         session, personas.bob_manager.actor, yaml_text=stricter, activate=True
     )
     assert row.version == 2
@@ -466,7 +466,7 @@ def test_a_new_policy_version_changes_tiers_of_new_requests_only(
     assert second.tier == "manager"
     assert second.policy_version_id == row.id
     with pytest.raises(PermissionDenied):
-        configs.import_version(session, personas.alice_analyst.actor, yaml_text=stricter)
+        configs.policies.import_version(session, personas.alice_analyst.actor, yaml_text=stricter)
 
 
 def test_a_customer_without_a_grade_goes_to_the_committee(

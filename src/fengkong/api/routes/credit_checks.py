@@ -148,13 +148,13 @@ def reject_hold(
 
 @router.get("/credit-check-rule-sets", response_model=ConfigVersionList)
 def list_rule_sets(session: DbSession, actor: Reader) -> ConfigVersionList:
-    rows = configs.list_versions(session, actor)
+    rows = configs.rule_sets.list_versions(session, actor)
     return ConfigVersionList(items=[ConfigVersionOut.of(row) for row in rows])
 
 
 @router.get("/credit-check-rule-sets/{version}", response_model=ConfigVersionYamlOut)
 def get_rule_set(version: int, session: DbSession, actor: Reader) -> ConfigVersionYamlOut:
-    return ConfigVersionYamlOut.of(configs.get_version(session, actor, version=version))
+    return ConfigVersionYamlOut.of(configs.rule_sets.get_version(session, actor, version=version))
 
 
 @router.post(
@@ -166,7 +166,7 @@ def import_rule_set(
     data: ConfigImportIn, session: DbSession, actor: Configurer
 ) -> ConfigVersionOut:
     """Store a rule set's YAML as the next version (a draft unless ``activate``)."""
-    row = configs.import_version(
+    row = configs.rule_sets.import_version(
         session, actor, yaml_text=data.yaml, note=data.note, activate=data.activate
     )
     return ConfigVersionOut.of(row)
@@ -174,7 +174,7 @@ def import_rule_set(
 
 @router.post("/credit-check-rule-sets/{version}/activate", response_model=ConfigVersionOut)
 def activate_rule_set(version: int, session: DbSession, actor: Configurer) -> ConfigVersionOut:
-    return ConfigVersionOut.of(configs.activate_version(session, actor, version=version))
+    return ConfigVersionOut.of(configs.rule_sets.activate_version(session, actor, version=version))
 
 
 @router.post("/credit-checks/simulations", response_model=SimulationOut)

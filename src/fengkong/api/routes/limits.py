@@ -258,14 +258,14 @@ def confirm_block(
 
 @router.get("/limit-policies", response_model=ConfigVersionList)
 def list_policies(session: DbSession, actor: Reader) -> ConfigVersionList:
-    rows = configs.list_versions(session, actor)
+    rows = configs.policies.list_versions(session, actor)
     return ConfigVersionList(items=[ConfigVersionOut.of(row) for row in rows])
 
 
 @router.get("/limit-policies/{version}", response_model=ConfigVersionYamlOut)
 def get_policy(version: int, session: DbSession, actor: Reader) -> ConfigVersionYamlOut:
     """A stored version with its YAML, exactly as imported."""
-    return ConfigVersionYamlOut.of(configs.get_version(session, actor, version=version))
+    return ConfigVersionYamlOut.of(configs.policies.get_version(session, actor, version=version))
 
 
 @router.post(
@@ -273,7 +273,7 @@ def get_policy(version: int, session: DbSession, actor: Reader) -> ConfigVersion
 )
 def import_policy(data: ConfigImportIn, session: DbSession, actor: PolicyAdmin) -> ConfigVersionOut:
     """Validate and store a policy as the next version (a draft unless ``activate``)."""
-    row = configs.import_version(
+    row = configs.policies.import_version(
         session, actor, yaml_text=data.yaml, note=data.note, activate=data.activate
     )
     return ConfigVersionOut.of(row)
@@ -281,4 +281,4 @@ def import_policy(data: ConfigImportIn, session: DbSession, actor: PolicyAdmin) 
 
 @router.post("/limit-policies/{version}/activate", response_model=ConfigVersionOut)
 def activate_policy(version: int, session: DbSession, actor: PolicyAdmin) -> ConfigVersionOut:
-    return ConfigVersionOut.of(configs.activate_version(session, actor, version=version))
+    return ConfigVersionOut.of(configs.policies.activate_version(session, actor, version=version))

@@ -259,7 +259,7 @@ def _simulation_page(
     problem: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    versions = configs.list_versions(session, actor)
+    versions = configs.rule_sets.list_versions(session, actor)
     return render(
         request,
         "credit_checks/simulation.html",
