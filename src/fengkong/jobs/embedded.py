@@ -1,6 +1,6 @@
 """Embedded mode (SQLite): the stream consumer in a background thread of ``fengkong serve``.
 
-Replaces the risk area's ``RescoreLoop`` there: one pass reads the next window of the outbox and,
+One pass reads the next window of the outbox and,
 in one transaction, rescores every customer it names, evaluates the monitoring rules for them and
 moves the positions (``consumer.process_pending``). A failing pass is logged and retried at the
 next wake-up; a full window is followed at once by the next pass.

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database, upgrade
 from fengkong.risk import service
 from fengkong.risk.models import ConsumerPosition, RiskScore, ScoreTrigger
-from fengkong.risk.rescoring import RescoreLoop
 from tests import factories
 from tests.integration.risk.conftest import AS_OF, scored_customer
 
@@ -61,32 +57,3 @@ def test_scoring_everyone_today_leaves_nothing_for_the_consumer(session: Session
     after = service.rescore_changed(session, ACTOR)
 
     assert after.customers == 0
-
-
-def test_the_background_loop_rescores_and_stops_cleanly(tmp_path: Path) -> None:
-    """On a database of its own: the loop commits, which the rolled-back test sessions cannot
-    show it."""
-    url = f"sqlite:///{tmp_path / 'loop.db'}"
-    upgrade(url)
-    database = open_database(url)
-    loop = RescoreLoop(database, interval_seconds=0.05)
-    try:
-        with database.session_scope(actor=ACTOR) as session:
-            factories.bind(session)
-            try:
-                customer_id = factories.customer().id
-            finally:
-                factories.bind(None)
-        loop.start()
-        deadline = time.monotonic() + 20
-        scored = 0
-        while not scored and time.monotonic() < deadline:
-            time.sleep(0.05)
-            with database.session_scope(actor=ACTOR) as session:
-                scored = _rows(session, customer_id)
-        loop.stop()
-        assert not loop.running
-        assert scored == 1
-    finally:
-        loop.stop()
-        database.dispose()
