@@ -231,10 +231,16 @@ def check_order(
                 {"stage": request.stage.value},
             )
 
+    # An approved order is booked first, so the check is inserted once with its order's id.
+    order_id = None if order is None else order.order_id
+    if verdict.decision is Decision.APPROVE:
+        order_id = _count_order(
+            session, actor, customer.id, request, order, request.amount.minor_units, day
+        )
     record = CreditCheck(
         order_number=request.order_number,
         customer_id=customer.id,
-        order_id=None if order is None else order.order_id,
+        order_id=order_id,
         stage=request.stage,
         currency=request.amount.currency,
         amount_minor=request.amount.minor_units,
@@ -256,14 +262,9 @@ def check_order(
     session.add(record)
     if previous is not None:
         _supersede_hold(session, previous.id)
+    session.flush()
     hold: CreditHold | None = None
-    if verdict.decision is Decision.APPROVE:
-        record.order_id = _count_order(
-            session, actor, customer.id, request, order, request.amount.minor_units, day
-        )
-        session.flush()
-    elif verdict.decision is Decision.HOLD:
-        session.flush()
+    if verdict.decision is Decision.HOLD:
         hold = CreditHold(
             credit_check_id=record.id,
             customer_id=customer.id,
@@ -275,8 +276,6 @@ def check_order(
             requested_by_user_id=actor.user_id,
         )
         session.add(hold)
-        session.flush()
-    else:
         session.flush()
     return CheckAnswer(record, hold, False, active.version)
 
