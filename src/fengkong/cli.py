@@ -32,6 +32,7 @@ from fengkong.imports.models import ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError
 from fengkong.jobs.cli import worker
 from fengkong.jobs.embedded import StreamLoop
+from fengkong.jobs.periodic import DailyLoop
 from fengkong.kit.time import business_today
 from fengkong.limits import service as limits_service
 from fengkong.model_cli import model_app
@@ -74,21 +75,29 @@ def serve(
 
     In embedded mode (SQLite) a background thread also applies the event stream every
     FENGKONG_RESCORE_INTERVAL_SECONDS (0: never): it rescores the customers whose data changed
-    and evaluates the monitoring rules for them (on PostgreSQL, run ``fengkong worker``).
+    and evaluates the monitoring rules for them; another runs the daily jobs (the drift watch of
+    champion models). On PostgreSQL, run ``fengkong worker`` for both.
     """
     settings = get_settings()
     url = settings.resolved_database_url
     interval = settings.rescore_interval_seconds
+    embedded = make_url(url).get_backend_name() == "sqlite"
     loop: StreamLoop | None = None
-    if interval > 0 and make_url(url).get_backend_name() == "sqlite":
+    if interval > 0 and embedded:
         loop = StreamLoop(database_module.open_database(url), interval_seconds=interval)
         loop.start()
+    daily = DailyLoop(database_module.open_database(url)) if embedded else None
+    if daily is not None:
+        daily.start()
     try:
         uvicorn.run("fengkong.app:create_app", factory=True, host=host, port=port, reload=reload)
     finally:
         if loop is not None:
             loop.stop()
             loop.database.dispose()
+        if daily is not None:
+            daily.stop()
+            daily.database.dispose()
 
 
 @app.command()
@@ -128,12 +137,7 @@ def demo(
                 trigger=ScoreTrigger.DEMO,
             )
         with database.session_scope(actor=CLI_ACTOR) as session:
-            # A permanent limit from the limit policy for every demo customer it recommends one
-            # for, so credit checks have limits to check against.
-            granted = limits_service.grant_policy_limits(session, CLI_ACTOR, today=last_day)
-            # A dunning run as of the last day, so the collections worklist and notices have
-            # something to show.
-            dunned = collections_service.run_dunning(session, CLI_ACTOR, today=last_day)
+            settled = demo_service.settle_demo(session, CLI_ACTOR, today=last_day)
     except DomainError as error:
         raise _fail(error) from error
     finally:
@@ -146,8 +150,9 @@ def demo(
         typer.echo(f"  {table:<22}{count:>12,}")
     typer.echo(f"  {'events':<22}{summary.events:>12,}")
     _print_scoring(scored)
-    typer.echo(f"  credit limits granted from the limit policy: {granted:,}")
-    typer.echo(f"  dunning notices issued: {dunned.notices_issued:,}")
+    typer.echo(f"  credit limits granted from the limit policy: {settled.limits_granted:,}")
+    typer.echo(f"  dunning notices issued: {settled.dunning_notices:,}")
+    typer.echo(f"  early-warning alerts raised: {settled.alerts_raised:,}")
     if summary.users:
         typer.echo("demo users (passwords are shown only now):")
         for user in summary.users:

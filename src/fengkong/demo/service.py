@@ -25,6 +25,7 @@ from fengkong import recorders, tables
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission, Role
+from fengkong.collections import service as collections_service
 from fengkong.db import Base
 from fengkong.demo.generator import TABLES, Array, DemoData, TableRows, generate_demo
 from fengkong.events.spec import OutboxSpec
@@ -32,6 +33,8 @@ from fengkong.kit.bulk import insert_columns
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.provenance import DataSource
 from fengkong.kit.time import utcnow
+from fengkong.limits import service as limits_service
+from fengkong.monitoring import service as monitoring_service
 from fengkong.settings import get_settings
 
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
@@ -132,6 +135,30 @@ def load_demo(
         _advance_sequences(connection, [name for name in first_ids if len(data.tables[name])])
     return DemoSummary(
         seed=seed, as_of=as_of, counts=data.counts(), events=len(events), users=tuple(users)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSettlement:
+    limits_granted: int
+    dunning_notices: int
+    alerts_raised: int
+
+
+def settle_demo(session: Session, actor: Actor, *, today: date) -> DemoSettlement:
+    """What a credit team would have done by ``today`` with the scored demo book: a permanent limit
+    from the limit policy where it recommends one (so credit checks have limits to check
+    against), a dunning run (the worklist and notices have something to show) and an evaluation
+    of the early-warning rules (the alerts inbox too)."""
+    granted = limits_service.grant_policy_limits(session, actor, today=today)
+    dunned = collections_service.run_dunning(session, actor, today=today)
+    evaluated = monitoring_service.evaluate_customers(
+        session, actor, customer_ids=None, as_of=today
+    )
+    return DemoSettlement(
+        limits_granted=granted,
+        dunning_notices=dunned.notices_issued,
+        alerts_raised=len(evaluated.raised),
     )
 
 
