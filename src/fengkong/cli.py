@@ -508,6 +508,14 @@ def _print_scoring(summary: risk_service.ScoringSummary) -> None:
         f"{summary.stored:,} new score(s), {summary.unchanged:,} unchanged, "
         f"{summary.grade_changes:,} grade change(s)"
     )
+    typer.echo(
+        f"model {summary.model}"
+        + (
+            f"; {summary.shadow_models} challenger(s) in the shadow"
+            if summary.shadow_models
+            else ""
+        )
+    )
     for grade, count in summary.grades.items():
         share = count / summary.scored if summary.scored else 0.0
         typer.echo(f"  {grade}  {count:>10,}  {share:6.1%}")

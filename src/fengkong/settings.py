@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     notify_backoff_cap_seconds: float = Field(default=6 * 3600, gt=0)
     # Periodic reviews (docs/reviews.md): a cadence YAML replacing the shipped one.
     review_cadence_file: Path | None = None
+    # Drift watch (docs/model-lab.md): a champion whose live score distribution has a PSI above
+    # this against development is "drifted" and its owner is alerted; fewer live scores than the
+    # minimum are not judged (deciles of a handful of customers are noise).
+    model_drift_psi: float = Field(default=0.25, gt=0)
+    model_drift_min_scores: int = Field(default=100, ge=1)
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

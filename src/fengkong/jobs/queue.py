@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from fengkong.auth.actor import Actor
 from fengkong.database import open_database
 from fengkong.db import Database
-from fengkong.jobs import consumer
+from fengkong.jobs import consumer, periodic
 from fengkong.jobs.consumer import DEFAULT_WINDOW, PassSummary
 from fengkong.kit.time import utcnow
 from fengkong.settings import get_settings
@@ -174,11 +174,24 @@ def apply_partition(
 
 
 def make_app(url: str) -> procrastinate.App:
-    """A procrastinate app on our database with the stream task registered."""
+    """A procrastinate app on our database with the stream task and the periodic daily jobs
+    (the drift watch) registered."""
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(url)),
-        worker_defaults={"queues": [QUEUE]},
+        worker_defaults={"queues": [QUEUE, periodic.QUEUE]},
     )
+
+    def _daily(timestamp: int) -> None:
+        del timestamp  # the deferral time; the jobs run as of today where the business is
+        periodic.run_daily_jobs(_database(url))
+
+    daily = app.task(
+        name=periodic.DRIFT_TASK,
+        queue=periodic.QUEUE,
+        queueing_lock=periodic.DRIFT_TASK,
+        pass_context=False,
+    )(_daily)
+    app.periodic(cron=periodic.DRIFT_CRON)(daily)
 
     def _task(partition: int, customers: dict[str, int], attempt: int = 0) -> None:
         through = {int(c): int(t) for c, t in customers.items()}
@@ -250,7 +263,7 @@ def run_worker(
     stalled_after: float = STALLED_AFTER,
 ) -> None:
     """One ``fengkong worker`` process: a dispatcher thread and a procrastinate worker that
-    sends a heartbeat every ``stalled_after / 5`` seconds."""
+    sends a heartbeat every ``stalled_after / 5`` seconds and defers the periodic daily jobs."""
     loop = (
         DispatchLoop(
             _database(url), interval_seconds=dispatch_interval, stalled_after=stalled_after
@@ -262,7 +275,7 @@ def run_worker(
         loop.start()
     try:
         make_app(url).run_worker(
-            queues=[QUEUE],
+            queues=[QUEUE, periodic.QUEUE],
             concurrency=concurrency,
             name=worker_name(),
             wait=not stop_when_idle,

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from fengkong.models.status import ModelKind
+from fengkong.scoring.stability import DistributionError, ScoreDistribution
 
 SCORECARD_FILE = "scorecard.json"
 GBM_MODEL_FILE = "model.txt"
 GBM_METADATA_FILE = "model.json"
 VALIDATION_FILE = "validation.json"
 REPORT_FILE = "report.html"
+DEVELOPMENT_DISTRIBUTION = "development_distribution"
 MAX_ARTEFACT_BYTES = 50 * 1024 * 1024
 # The validation summary's ROC curve is kept (the model page draws it); nothing else is large.
 _PARAMETER_KEYS_GBM = ("params", "monotone", "best_iteration", "special_codes", "categories")
@@ -119,6 +121,17 @@ def describe(
         raise ArtefactError(f"{kind.value} models are not registered from artefacts", field="kind")
     if metrics is not None and not isinstance(metrics, Mapping):
         raise ArtefactError("the validation summary is not a JSON object", field="metrics")
+    if metrics is not None and isinstance(metrics.get("sample"), Mapping):
+        # Trained on the ledgers: the label, window and observation dates define the model.
+        parameters["training_data"] = dict(metrics["sample"])
+    if metrics is not None and metrics.get(DEVELOPMENT_DISTRIBUTION) is not None:
+        try:
+            ScoreDistribution.from_dict(metrics[DEVELOPMENT_DISTRIBUTION])
+        except DistributionError as error:
+            raise ArtefactError(
+                f"the development distribution (the drift reference) is unusable: {error}",
+                field="metrics",
+            ) from error
     return Artefact(
         kind=kind,
         artefact=artefact,

@@ -8,17 +8,17 @@ SHA-256 stays in the row and in the audit entry).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.columns import enum_type
 from fengkong.kit.time import utcnow
-from fengkong.models.status import ModelAction, ModelKind, ModelState
+from fengkong.models.status import DriftStatus, ModelAction, ModelKind, ModelState
 
 _ONE_CHAMPION = "state = 'champion'"
 
@@ -76,6 +76,8 @@ class ModelVersion(Base):
     promoted_at: Mapped[datetime | None] = mapped_column()
     retired_at: Mapped[datetime | None] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
+    shadow: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    """A challenger scoring beside the champion on live data (``shadow_scores``), never deciding."""
 
 
 class ModelDecision(Base):
@@ -96,3 +98,34 @@ class ModelDecision(Base):
     role: Mapped[str] = mapped_column(String(32))
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelDriftCheck(Base):
+    """One day's drift check of a champion: the PSI of the live score distribution (the current
+    score of each customer whose latest score the model made) against the model's development
+    distribution, the verdict, and the bins behind it. One row per model and day; ``alerted_at``
+    is set on the check that crossed the threshold and notified the owner (flips only)."""
+
+    __tablename__ = "model_drift_checks"
+    __table_args__ = (UniqueConstraint("model_version_id", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE")
+    )
+    checked_on: Mapped[date] = mapped_column()
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[DriftStatus] = mapped_column(enum_type(DriftStatus, length=16))
+    variable: Mapped[str] = mapped_column(String(8))
+    """``pd`` (trained models) or ``score`` (the expert scorecard): the column binned."""
+    n_scores: Mapped[int] = mapped_column()
+    psi: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    baseline_source: Mapped[str | None] = mapped_column(String(16))
+    """Where the reference came from: ``training``, ``holdout`` or ``live`` (a snapshot)."""
+    bins: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """Per bin: bounds, reference share, live share and its part of the PSI."""
+    distribution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """On a ``baseline`` check: the live distribution taken as the model's reference."""
+    alerted_at: Mapped[datetime | None] = mapped_column()

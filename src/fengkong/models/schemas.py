@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from fengkong.kit.schemas import InputModel, OutputModel
 from fengkong.models.artefacts import headline
 from fengkong.models.models import ModelDecision, ModelVersion
-from fengkong.models.status import ModelAction, ModelKind, ModelState
+from fengkong.models.status import DriftStatus, ModelAction, ModelKind, ModelState
+
+if TYPE_CHECKING:
+    from fengkong.models.shadow import ShadowComparison
 
 
 class ModelIn(InputModel):
@@ -63,6 +66,7 @@ class ModelOut(OutputModel):
     scorecard_version_id: int | None
     has_report: bool
     notes: str | None
+    shadow: bool = Field(description="scores beside the champion on live data (shadow scoring)")
 
     @classmethod
     def of(cls, model: ModelVersion) -> ModelOut:
@@ -89,6 +93,7 @@ class ModelOut(OutputModel):
             scorecard_version_id=model.scorecard_version_id,
             has_report=model.report_html is not None,
             notes=model.notes,
+            shadow=model.shadow,
         )
 
 
@@ -123,3 +128,96 @@ class ModelDetailOut(ModelOut):
 
 class ModelList(OutputModel):
     items: list[ModelOut]
+
+
+class DriftCheckOut(OutputModel):
+    """One day's drift check of a champion (docs/model-lab.md, "Drift watch")."""
+
+    id: int
+    model_version_id: int
+    checked_on: date
+    checked_at: datetime
+    status: DriftStatus
+    variable: str
+    n_scores: int
+    psi: float | None
+    threshold: float
+    baseline_source: str | None
+    bins: list[dict[str, Any]] | None
+    alerted_at: datetime | None
+
+
+class DriftHistoryOut(OutputModel):
+    model_id: int
+    name: str
+    version: int
+    items: list[DriftCheckOut]
+
+
+class DriftRunItem(OutputModel):
+    model_id: int
+    name: str
+    version: int
+    new: bool
+    alerted: bool
+    check: DriftCheckOut
+
+
+class DriftRunOut(OutputModel):
+    items: list[DriftRunItem]
+
+
+class ShadowIn(InputModel):
+    on: bool = Field(description="true: score beside the champion on live data; false: stop")
+
+
+class GradeComparisonOut(OutputModel):
+    champion: dict[str, int] = Field(description="customers per grade, by the champion")
+    challenger: dict[str, int] = Field(description="customers per grade, by the challenger")
+    cross: list[list[int]] = Field(
+        description="customers by champion grade (rows, A to E) and challenger grade (columns)"
+    )
+    upgraded: float = Field(description="share the challenger grades better")
+    downgraded: float = Field(description="share the challenger grades worse")
+
+
+class ShadowComparisonOut(OutputModel):
+    """A shadow challenger against its name's champion on the customers both scored as of
+    ``as_of`` (docs/model-lab.md, "Shadow scoring")."""
+
+    champion_id: int | None
+    champion: str | None
+    challenger_id: int
+    challenger: str
+    as_of: date | None = Field(description="the challenger's latest shadow day; null: none yet")
+    outcomes_until: date
+    n: int
+    spearman: float | None = Field(description="rank correlation of the two scores")
+    mean_pd_champion: float | None
+    mean_pd_challenger: float | None
+    grades: GradeComparisonOut
+    n_bad: int | None = Field(
+        description="customers with an invoice 90+ days past due after as_of; null: no time yet"
+    )
+    auc_champion: float | None
+    auc_challenger: float | None
+
+    @classmethod
+    def of(cls, result: ShadowComparison) -> ShadowComparisonOut:
+        comparison = result.comparison
+        return cls(
+            champion_id=result.champion_id,
+            champion=result.champion,
+            challenger_id=result.challenger_id,
+            challenger=result.challenger,
+            as_of=result.as_of,
+            outcomes_until=result.outcomes_until,
+            n=comparison.n,
+            spearman=comparison.spearman,
+            mean_pd_champion=comparison.mean_pd_champion,
+            mean_pd_challenger=comparison.mean_pd_challenger,
+            grades=GradeComparisonOut.model_validate(comparison.grades, from_attributes=True),
+            n_bad=comparison.n_bad,
+            auc_champion=comparison.auc_champion,
+            auc_challenger=comparison.auc_challenger,
+        )

@@ -7,8 +7,10 @@ promoting retires the name's previous champion in the same transaction (kept, ne
 rollback makes a retired former champion the champion again. Every step adds a
 ``model_decisions`` row and, through the flush hook, an audit entry and an outbox event.
 
-The active expert scorecard of the risk area is listed too: :func:`sync_expert` records it as the
-champion of its name, linked to its scorecard version, without changing how risk scoring works.
+The active expert scorecard of the risk area is listed too: :func:`sync_expert` records it under
+its name, linked to its scorecard version. That name is the scoring name: its champion, expert or
+trained, scores live customers (``fengkong.risk.model_scoring``), so a trained model promoted or
+rolled back under it must use only the feature library's features.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,13 +30,21 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fengkong.kit.enums import TransitionError, check_transition
-from fengkong.kit.time import utcnow
+from fengkong.kit.time import business_today, utcnow
 from fengkong.models import artefacts
 from fengkong.models.artefacts import Artefact, ArtefactError
 from fengkong.models.models import ModelDecision, ModelVersion
 from fengkong.models.status import MODEL_TRANSITIONS, ModelAction, ModelKind, ModelState
 from fengkong.records import field_error
 from fengkong.risk import configs as risk_configs
+from fengkong.risk.ledgers import load_ledgers
+from fengkong.scoring.context import ContextTables
+from fengkong.scoring.stability import ScoreDistribution
+from fengkong.scoring.trained_scoring import unknown_features
+from fengkong.settings import get_settings
+
+if TYPE_CHECKING:
+    from fengkong.scoring.lab.ledger_sample import LedgerSample, SampleSettings
 
 NAME_MAX_LENGTH = 100
 EXPORT_FORMATS = ("json", "yaml", "xlsx", "sql")
@@ -58,6 +68,13 @@ class OwnModel(PermissionDenied):
 
 class LabMissing(ValidationFailed):
     code = "lab_missing"
+
+
+class UnscorableModel(InvalidModel):
+    """A trained model of the scoring name whose features the feature library does not compute:
+    as champion it could not score a single live customer."""
+
+    code = "unscorable_model"
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,9 +316,10 @@ def validate_model(
     comment: str | None = None,
 ) -> ModelVersion:
     """Validate a draft (or re-validate a validated model). With ``data`` (a labelled CSV/XLSX)
-    the model scores it and the hold-out metrics (AUC, Gini, KS, Brier, calibration) are stored
-    under ``metrics["holdout"]``; without, the cross-validation summary registered with the model
-    is accepted as its validation."""
+    the model scores it and the hold-out metrics (AUC, Gini, KS, Brier, calibration) and PD
+    distribution (the drift reference when the lab stored none) are stored under
+    ``metrics["holdout"]``; without, the cross-validation summary registered with the model is
+    accepted as its validation."""
     auth_service.ensure_permission(actor, Permission.MODELS_WRITE)
     model = _model(session, model_id, lock=True)
     if model.kind is ModelKind.EXPERT:
@@ -377,6 +395,7 @@ def _holdout_metrics(
                     lambda v: v.strip() if isinstance(v, str) else v
                 )
         predicted = trained.predict_pd(features)
+        distribution = ScoreDistribution.of(predicted, variable="pd", source="holdout")
         measured = validation.evaluate(table.labels, predicted)
         calibration = validation.calibration_table(table.labels, predicted)
     except LabError as error:
@@ -388,6 +407,7 @@ def _holdout_metrics(
         "target": target,
         "bad_value": str(bad_value),
         "validated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "distribution": distribution.to_dict(),
         "calibration": [
             {
                 "band": row.band,
@@ -400,6 +420,31 @@ def _holdout_metrics(
             for row in calibration
         ],
     }
+
+
+# --- training data from the ledgers ----------------------------------------------------------
+
+
+def ledger_training_sample(
+    session: Session, actor: Actor, *, settings: SampleSettings, as_of: date | None = None
+) -> LedgerSample:
+    """The model lab's training sample from the ledgers as known on ``as_of`` (default: today
+    where the business is), archived customers included so that ended relationships count.
+    Observation dates, label, exclusions and the leakage guard: ``scoring.lab.ledger_sample``."""
+    auth_service.ensure_permission(actor, Permission.MODELS_WRITE)
+    try:
+        from fengkong.scoring.lab.data import LabError
+        from fengkong.scoring.lab.ledger_sample import build_ledger_sample
+    except ImportError as error:  # pragma: no cover - the dev install has the extra
+        raise LabMissing(
+            f"the model lab is not installed ({error.name} is missing): pip install 'fengkong[lab]'"
+        ) from error
+    day = as_of or business_today(get_settings().zone)
+    ledgers = load_ledgers(session, as_of=day, include_archived=True)
+    try:
+        return build_ledger_sample(ledgers, ContextTables.default(), settings, known_until=day)
+    except LabError as error:
+        raise _lab_error(error, "ledgers") from error
 
 
 def approve_model(
@@ -431,6 +476,7 @@ def reject_model(session: Session, actor: Actor, *, model_id: int, comment: str)
         )
     model = _model(session, model_id, lock=True)
     _move(session, actor, model, ModelState.REJECTED, ModelAction.REJECT, comment)
+    model.shadow = False
     session.flush()
     return model
 
@@ -443,7 +489,8 @@ def _crown(
     comment: str | None,
 ) -> ModelVersion:
     """Retire the name's champion (if another) and make ``model`` champion, in that order so the
-    one-champion index never sees two."""
+    one-champion index never sees two. A champion decides, so it stops scoring in the shadow."""
+    _ensure_scorable(session, actor, model)
     current = session.scalar(
         select(ModelVersion)
         .where(ModelVersion.name == model.name, ModelVersion.state == ModelState.CHAMPION)
@@ -464,8 +511,33 @@ def _crown(
     _move(session, actor, model, ModelState.CHAMPION, action, comment)
     model.promoted_at = now
     model.retired_at = None
+    model.shadow = False
     session.flush()
     return model
+
+
+def scoring_name(session: Session, actor: Actor) -> str | None:
+    """The model name whose champion scores live customers: the active expert scorecard's name
+    (``None`` while no scorecard is active)."""
+    try:
+        return risk_configs.ensure_active(session, actor).scorecard_row.name
+    except risk_configs.ConfigVersionNotFound:
+        return None
+
+
+def _ensure_scorable(session: Session, actor: Actor, model: ModelVersion) -> None:
+    if model.kind is ModelKind.EXPERT or model.name != scoring_name(session, actor):
+        return
+    unknown = unknown_features(model.features)
+    if unknown:
+        raise UnscorableModel(
+            f"{model.name} v{model.version} cannot score live customers: the feature library "
+            f"does not compute {', '.join(unknown)} (the features are listed in "
+            "docs/features.md)",
+            details=[
+                field_error("features", name, "not a feature of the library") for name in unknown
+            ],
+        )
 
 
 def promote_model(
@@ -508,10 +580,11 @@ def rollback(
 
 
 def sync_expert(session: Session, actor: Actor) -> ModelVersion | None:
-    """Record the risk area's active expert scorecard as the champion of its name (linked to its
-    scorecard version), once per scorecard version. Activating another scorecard version in the
-    risk area makes the next call record that one and retire the previous entry. ``None`` when
-    no scorecard is active."""
+    """Record the risk area's active expert scorecard as an entry of its name (linked to its
+    scorecard version, once per version) and crown it when the risk area activated it after
+    the name's champion took over: activating a scorecard version is a decision to score with
+    it. A trained champion promoted (or an expert entry rolled back) since stays champion.
+    Returns the active scorecard's entry; ``None`` when no scorecard is active."""
     try:
         row = risk_configs.ensure_active(session, actor).scorecard_row
     except risk_configs.ConfigVersionNotFound:
@@ -521,11 +594,20 @@ def sync_expert(session: Session, actor: Actor) -> ModelVersion | None:
             ModelVersion.kind == ModelKind.EXPERT, ModelVersion.scorecard_version_id == row.id
         )
     )
+    if found is not None and found.state is ModelState.CHAMPION:
+        return found
+    current = champion(session, row.name)
+    activated_since = current is None or (
+        row.activated_at is not None
+        and current.promoted_at is not None
+        and row.activated_at > current.promoted_at
+    )
     if found is not None:
-        if found.state is ModelState.CHAMPION:
-            return found
-        # The risk area activated this scorecard version again: follow it.
-        return _crown(session, actor, found, ModelAction.ROLLBACK, "reactivated in risk scoring")
+        if activated_since:
+            # The risk area activated this scorecard version (again): follow it.
+            action = ModelAction.ROLLBACK if found.promoted_at else ModelAction.PROMOTE
+            return _crown(session, actor, found, action, "activated in risk scoring")
+        return found
     features = list(risk_configs.parse_scorecard(row.yaml_text).features)
     model = ModelVersion(
         name=row.name,
@@ -558,6 +640,9 @@ def sync_expert(session: Session, actor: Actor) -> ModelVersion | None:
         ModelState.APPROVED,
         "the active expert scorecard, approved when it was activated in risk scoring",
     )
+    if not activated_since:
+        session.flush()
+        return model
     return _crown(session, actor, model, ModelAction.PROMOTE, "in use by risk scoring")
 
 

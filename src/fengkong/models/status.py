@@ -48,3 +48,17 @@ class ModelAction(StrEnum):
     PROMOTE = "promote"
     RETIRE = "retire"
     ROLLBACK = "rollback"
+
+
+class DriftStatus(StrEnum):
+    """A drift check's verdict on a champion's live score distribution: PSI against its
+    development distribution below 0.10 ``stable``, up to the threshold ``watch``, above it
+    ``drifted``. ``baseline``: the check took the live distribution as the reference (a model
+    without a stored development distribution, e.g. the expert scorecard); ``too_few``: too few
+    live scores to judge."""
+
+    STABLE = "stable"
+    WATCH = "watch"
+    DRIFTED = "drifted"
+    BASELINE = "baseline"
+    TOO_FEW = "too_few"

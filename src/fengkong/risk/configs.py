@@ -86,11 +86,26 @@ def parse_scale(yaml_text: str) -> MasterScale:
     return cast(MasterScale, _store(ConfigKind.GRADE_SCALE).parse(yaml_text))
 
 
+def active_scale(session: Session, actor: Actor) -> MasterScale:
+    """The master scale new scores are graded on; the shipped one until a version is stored."""
+    try:
+        row = get_version(session, actor, kind=ConfigKind.GRADE_SCALE)
+    except ConfigVersionNotFound:
+        return MasterScale.default()
+    return parse_scale(row.yaml_text)
+
+
 def shipped_yaml(kind: ConfigKind) -> str:
     return files("fengkong.scoring").joinpath(kind.default_file).read_text("utf-8")
 
 
 def _store(kind: ConfigKind) -> VersionedConfigs[Any, Scorecard | MasterScale]:
+    return _STORES[kind]
+
+
+def versions_of(kind: ConfigKind) -> VersionedConfigs[Any, Scorecard | MasterScale]:
+    """The versioned store of ``kind``, with its permissions, for callers that treat every
+    kind of configuration alike (the settings pages)."""
     return _STORES[kind]
 
 

@@ -54,14 +54,22 @@ MAX_LISTED_CUSTOMERS = 2_000
 
 
 def load_ledgers(
-    session: Session, *, as_of: date, customer_ids: Collection[int] | None = None
+    session: Session,
+    *,
+    as_of: date,
+    customer_ids: Collection[int] | None = None,
+    include_archived: bool = False,
 ) -> Ledgers:
-    """Every ledger of the customers (default: all that are not archived) as known on ``as_of``."""
+    """Every ledger of the customers (default: all that are not archived) as known on ``as_of``.
+
+    ``include_archived`` reads archived customers too: training data needs the relationships
+    that ended (often after a default), or the sample would only hold the survivors.
+    """
     connection = session.connection()
     wanted = sorted(set(customer_ids)) if customer_ids is not None else None
     listed = wanted is not None and len(wanted) <= MAX_LISTED_CUSTOMERS
     reader = _Reader(connection, wanted if listed else None)
-    customers = reader.customers(archived_too=wanted is not None)
+    customers = reader.customers(archived_too=wanted is not None or include_archived)
     if wanted is not None and not listed:
         customers = customers.filter(pl.col("customer_id").is_in(wanted))
     keep = customers.select("customer_id")

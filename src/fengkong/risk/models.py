@@ -71,6 +71,7 @@ class RiskScore(Base):
     __audited__: ClassVar[bool] = False
     __table_args__ = (
         Index(None, "customer_id", "id"),
+        Index(None, "model_version_id", "as_of"),
         CheckConstraint("pd > 0 AND pd < 1", name="pd_is_probability"),
     )
 
@@ -87,6 +88,12 @@ class RiskScore(Base):
     grade_scale_version_id: Mapped[int] = mapped_column(
         ForeignKey("grade_scale_versions.id", ondelete="RESTRICT")
     )
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="RESTRICT")
+    )
+    """The registry entry (the champion) that computed the score; every new row names one, only
+    rows older than the registry link may lack it. ``scorecard_version_id`` stays the active
+    expert scorecard: its points for an expert champion, its knock-out rules for any champion."""
     inputs_hash: Mapped[str] = mapped_column(String(64))
     factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
@@ -94,6 +101,31 @@ class RiskScore(Base):
     trigger: Mapped[ScoreTrigger] = mapped_column(enum_type(ScoreTrigger, length=16))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     computed_by: Mapped[str] = mapped_column(String(64))
+
+
+class ShadowScore(Base):
+    """What a shadow challenger said about a customer in a scoring run: one row per model,
+    customer and as-of date (a second run on the same day replaces it). Never read by ratings,
+    limits, alerts or credit checks; only the champion-versus-challenger comparison reads it."""
+
+    __tablename__ = "shadow_scores"
+    __audited__: ClassVar[bool] = False
+    __table_args__ = (
+        UniqueConstraint("model_version_id", "as_of", "customer_id"),
+        CheckConstraint("pd > 0 AND pd < 1", name="pd_is_probability"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE")
+    )
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    as_of: Mapped[date] = mapped_column()
+    score: Mapped[float] = mapped_column(Float)
+    pd: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CustomerRating(Base):

@@ -13,7 +13,7 @@ from fengkong.risk.models import (
     QualitativeQuestion,
     ScoreTrigger,
 )
-from fengkong.risk.service import FactorResult, HistoryEntry, RiskResult
+from fengkong.risk.service import FactorResult, HistoryEntry, ModelRef, RiskResult
 from fengkong.scoring.explain import Reason
 from fengkong.scoring.features import FEATURE_NAMES
 from fengkong.settings import Locale
@@ -63,15 +63,40 @@ class ReasonOut(OutputModel):
         )
 
 
+class ModelRefOut(OutputModel):
+    """The registry entry that made a score (``GET /api/v1/models/{id}``)."""
+
+    id: int
+    name: str
+    version: int
+    kind: str = Field(description="expert, scorecard (trained) or gbm (LightGBM)")
+
+    @classmethod
+    def of(cls, model: ModelRef | None) -> ModelRefOut | None:
+        if model is None:
+            return None
+        return cls(id=model.id, name=model.name, version=model.version, kind=model.kind)
+
+
 class RiskOut(OutputModel):
     customer_id: int | None
     score: float = Field(description="0..1000, higher is safer")
     grade: str
     risk_level: str
-    pd: float = Field(description="probability of default of the grade")
+    pd: float = Field(
+        description="probability of default: the grade's (expert scorecard) or the model's "
+        "(trained model)"
+    )
     as_of: date | None
-    model_name: str
-    model_version: int | None = Field(description="stored scorecard version; null = shipped")
+    scoring_model: ModelRefOut | None = Field(
+        description="the model that made the score; null for a what-if and for scores stored "
+        "before models were recorded"
+    )
+    model_name: str = Field(description="the expert scorecard's name")
+    model_version: int | None = Field(
+        description="stored expert scorecard version (its points, or the knock-outs a trained "
+        "model obeys); null = shipped"
+    )
     scale_name: str
     scale_version: int | None = Field(description="stored grade-scale version; null = shipped")
     knocked_out_by: str | None
@@ -89,6 +114,7 @@ class RiskOut(OutputModel):
             risk_level=result.risk_level,
             pd=result.pd,
             as_of=result.as_of,
+            scoring_model=ModelRefOut.of(result.model),
             model_name=result.scorecard_name,
             model_version=result.scorecard_version,
             scale_name=result.scale_name,
@@ -112,6 +138,7 @@ class HistoryEntryOut(OutputModel):
     scale_version: int
     trigger: ScoreTrigger
     computed_at: datetime
+    scoring_model: ModelRefOut | None
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryEntryOut:
@@ -126,6 +153,7 @@ class HistoryEntryOut(OutputModel):
             scale_version=entry.scale_version,
             trigger=entry.trigger,
             computed_at=entry.computed_at,
+            scoring_model=ModelRefOut.of(entry.model),
         )
 
 

@@ -14,9 +14,10 @@ import hashlib
 import math
 import uuid
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,9 @@ from fengkong.errors import NotFound, ValidationFailed
 from fengkong.events.models import Event
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.time import business_today, utcnow
+from fengkong.models.models import ModelVersion
 from fengkong.records import field_error
-from fengkong.risk import configs
+from fengkong.risk import configs, model_scoring
 from fengkong.risk.ledgers import load_ledgers
 from fengkong.risk.models import (
     ConsumerPosition,
@@ -55,6 +57,7 @@ from fengkong.scoring.explain import Reason, explain
 from fengkong.scoring.features import FEATURE_NAMES
 from fengkong.scoring.grading import MasterScale, grade_scores
 from fengkong.scoring.scorecard import NO_KNOCKOUT, ScoreBatch, Scorecard, score_features
+from fengkong.scoring.trained_scoring import score_trained
 from fengkong.settings import get_settings
 
 RESCORED_EVENT = "customer_rescored"
@@ -87,6 +90,17 @@ class FactorResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelRef:
+    """The registry entry that made a score: an expert scorecard, a trained scorecard or a
+    LightGBM model (``kind``)."""
+
+    id: int
+    name: str
+    version: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class RiskResult:
     """A score with everything needed to show and explain it. Stored scores have an id, an as-of
     date and a computing time; a what-if has none of them."""
@@ -108,6 +122,8 @@ class RiskResult:
     trigger: ScoreTrigger | None = None
     computed_at: datetime | None = None
     computed_by: str | None = None
+    model: ModelRef | None = None
+    """``None`` for a what-if and for scores older than the registry link."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +138,7 @@ class HistoryEntry:
     scale_version: int
     trigger: ScoreTrigger
     computed_at: datetime
+    model: ModelRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +155,11 @@ class ScoringSummary:
     grades: Mapping[str, int]
     scorecard_version: int
     scale_version: int
+    model_version_id: int
+    model: str
+    """The champion that scored: name, version and kind."""
+    shadow_models: int
+    """Shadow challengers that scored the same customers beside it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +203,7 @@ def score_customers(
     auth_service.ensure_permission(actor, Permission.RISK_WRITE)
     day = as_of or business_today(get_settings().zone)
     active = configs.ensure_active(session, actor)
+    champion = model_scoring.scoring_model(session, actor, active)
     last_event_id = session.scalar(select(func.max(Event.id))) or 0
     ledgers = load_ledgers(session, as_of=day, customer_ids=customer_ids)
     with open_engine(engine, scheduler) as runner:
@@ -188,38 +211,52 @@ def score_customers(
             ledgers,
             day,
             ContextTables.default(),
-            active.scorecard,
+            champion.scorecard,
             active.scale,
             engine=runner,
             partitions=partitions,
         )
     features = scored.select("customer_id", *FEATURE_NAMES)
-    # Per-factor points and values for the explanations, from the gathered features: the
-    # engine did the expensive part; re-scoring a feature table costs milliseconds.
-    batch = score_features(active.scorecard, features)
-    grades = scored.get_column("grade").to_numpy()
-    pds = scored.get_column("pd").to_numpy()
-    hashes = _inputs_hashes(features, active.scorecard_row.id, active.scale_row.id)
-    current = _current_ratings(session, batch.customer_id.tolist())
+    # Per-factor points and values for the explanations (and the knock-outs a trained champion
+    # obeys), from the gathered features: the engine did the expensive part; re-scoring a
+    # feature table costs milliseconds.
+    batch = score_features(champion.scorecard, features)
+    verdicts = _verdicts(champion, scored, features, batch, active.scale)
+    hashes = _inputs_hashes(features, _hash_prefix(champion, active.scale_row.id))
+    current = _current_ratings(session, verdicts.customer_id.tolist())
     changed = [
         row
-        for row, customer_id in enumerate(batch.customer_id.tolist())
+        for row, customer_id in enumerate(verdicts.customer_id.tolist())
         if current.get(customer_id, _NO_RATING).inputs_hash != hashes[row]
+        or current[customer_id].model_version_id is None
     ]
     score_ids = _store_scores(
-        session, actor, active, batch, grades, pds, hashes, changed, day, trigger
+        session, actor, active, champion, verdicts, hashes, changed, day, trigger
     )
-    _update_ratings(session, batch, grades, pds, changed, score_ids, day, current)
-    events = _grade_change_events(batch, grades, changed, score_ids, current, day)
+    _update_ratings(session, verdicts, changed, score_ids, day, current)
+    events = _grade_change_events(verdicts, changed, score_ids, current, day)
+    shadows = model_scoring.record_shadow_scores(
+        session,
+        name=champion.model.name,
+        features=features,
+        scale=active.scale,
+        scorecard=champion.scorecard,
+        expert=batch,
+        day=day,
+        everyone=customer_ids is None,
+    )
     summary = ScoringSummary(
         as_of=day,
-        scored=len(batch),
+        scored=len(verdicts.score),
         stored=len(changed),
-        unchanged=len(batch) - len(changed),
+        unchanged=len(verdicts.score) - len(changed),
         grade_changes=len(events),
-        grades=dict(sorted(Counter(grades.tolist()).items())),
-        scorecard_version=active.scorecard_row.version,
+        grades=dict(sorted(Counter(verdicts.grade.tolist()).items())),
+        scorecard_version=champion.scorecard_row.version,
         scale_version=active.scale_row.version,
+        model_version_id=champion.model.id,
+        model=champion.label,
+        shadow_models=shadows,
     )
     if changed:
         recorders.record_bulk_load(
@@ -235,6 +272,8 @@ def score_customers(
                 "grade_changes": summary.grade_changes,
                 "scorecard_version": summary.scorecard_version,
                 "grade_scale_version": summary.scale_version,
+                "model_version_id": summary.model_version_id,
+                "model": summary.model,
             },
             events=events,
         )
@@ -250,21 +289,70 @@ class _Rating:
     score: float | None
     as_of: date | None
     inputs_hash: str | None
+    model_version_id: int | None
 
 
-_NO_RATING = _Rating(None, None, None, None, None)
+_NO_RATING = _Rating(None, None, None, None, None, None)
 
 
-def _inputs_hashes(
-    features: pl.DataFrame, scorecard_version_id: int, scale_version_id: int
-) -> list[str]:
-    """SHA-256 per customer of the configuration versions, the feature names and the feature
-    values to ten significant digits ("nan" for missing).
+@dataclass(frozen=True, slots=True)
+class _Verdicts:
+    """The champion's verdict on every scored customer, in the rows of the feature table;
+    ``explain(row)`` gives a row's factors and top reasons as stored."""
+
+    customer_id: npt.NDArray[np.int64]
+    score: npt.NDArray[np.float64]
+    grade: npt.NDArray[np.str_]
+    pd: npt.NDArray[np.float64]
+    knocked_out_by: npt.NDArray[np.int64]
+    explain: Callable[[int], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+
+
+def _verdicts(
+    champion: model_scoring.ScoringModel,
+    scored: pl.DataFrame,
+    features: pl.DataFrame,
+    batch: ScoreBatch,
+    scale: MasterScale,
+) -> _Verdicts:
+    """The expert champion's points and grades from the engine, or the trained champion's."""
+    if champion.trained is None:
+        return _Verdicts(
+            customer_id=batch.customer_id,
+            score=batch.score,
+            grade=scored.get_column("grade").to_numpy(),
+            pd=scored.get_column("pd").to_numpy(),
+            knocked_out_by=batch.knocked_out_by,
+            explain=partial(_explained, champion.scorecard, batch),
+        )
+    trained = score_trained(champion.trained, features, scale, batch)
+    return _Verdicts(
+        customer_id=trained.customer_id,
+        score=trained.score,
+        grade=trained.grade,
+        pd=trained.pd,
+        knocked_out_by=trained.knocked_out_by,
+        explain=partial(trained.explained, scorecard=champion.scorecard, expert=batch),
+    )
+
+
+def _hash_prefix(champion: model_scoring.ScoringModel, scale_version_id: int) -> str:
+    """An expert champion's scores hash as they always have (its scorecard version names it);
+    a trained champion's name the model too, so a new champion stores a new score."""
+    versions = f"{champion.scorecard_row.id}|{scale_version_id}"
+    if champion.trained is None:
+        return versions
+    return f"model {champion.model.id}|{versions}"
+
+
+def _inputs_hashes(features: pl.DataFrame, versions: str) -> list[str]:
+    """SHA-256 per customer of the model and configuration versions, the feature names and the
+    feature values to ten significant digits ("nan" for missing).
 
     Not the exact bits: polars' parallel sums may differ in the last bit from one run to the
     next (weighted DPD by 1e-14 measured), which would store a new score for unchanged data.
     """
-    prefix = f"{scorecard_version_id}|{scale_version_id}|{','.join(FEATURE_NAMES)}|"
+    prefix = f"{versions}|{','.join(FEATURE_NAMES)}|"
     matrix = features.select(FEATURE_NAMES).to_numpy().astype(np.float64)
     texts = np.char.mod("%.10g", matrix)
     return [hashlib.sha256((prefix + ",".join(row)).encode()).hexdigest() for row in texts.tolist()]
@@ -278,13 +366,19 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
         CustomerRating.score,
         CustomerRating.as_of,
         RiskScore.inputs_hash,
+        RiskScore.model_version_id,
     ).join(RiskScore, RiskScore.id == CustomerRating.risk_score_id)
     if len(customer_ids) <= _CHUNK:
         statement = statement.where(CustomerRating.customer_id.in_(customer_ids))
     wanted = set(customer_ids)
     return {
         row.customer_id: _Rating(
-            row.risk_score_id, row.grade, row.score, row.as_of, row.inputs_hash
+            row.risk_score_id,
+            row.grade,
+            row.score,
+            row.as_of,
+            row.inputs_hash,
+            row.model_version_id,
         )
         for row in session.execute(statement)
         if row.customer_id in wanted
@@ -328,9 +422,8 @@ def _store_scores(
     session: Session,
     actor: Actor,
     active: configs.ActiveConfig,
-    batch: ScoreBatch,
-    grades: npt.NDArray[np.str_],
-    pds: npt.NDArray[np.float64],
+    champion: model_scoring.ScoringModel,
+    verdicts: _Verdicts,
     hashes: Sequence[str],
     changed: Sequence[int],
     day: date,
@@ -343,22 +436,24 @@ def _store_scores(
     levels = {grade.code: grade.risk_level.value for grade in active.scale.grades}
     rows = []
     for row in changed:
-        factors, reasons = _explained(active.scorecard, batch, row)
+        factors, reasons = verdicts.explain(row)
+        grade = str(verdicts.grade[row])
         rows.append(
             {
-                "customer_id": int(batch.customer_id[row]),
+                "customer_id": int(verdicts.customer_id[row]),
                 "as_of": day,
-                "score": float(batch.score[row]),
-                "grade": str(grades[row]),
-                "risk_level": levels[str(grades[row])],
-                "pd": float(pds[row]),
-                "scorecard_version_id": active.scorecard_row.id,
+                "score": float(verdicts.score[row]),
+                "grade": grade,
+                "risk_level": levels[grade],
+                "pd": float(verdicts.pd[row]),
+                "scorecard_version_id": champion.scorecard_row.id,
                 "grade_scale_version_id": active.scale_row.id,
+                "model_version_id": champion.model.id,
                 "inputs_hash": hashes[row],
                 "factors": factors,
                 "reasons": reasons,
                 "knocked_out_by": _knockout_feature(
-                    active.scorecard, int(batch.knocked_out_by[row])
+                    champion.scorecard, int(verdicts.knocked_out_by[row])
                 ),
                 "trigger": trigger,
                 "computed_at": now,
@@ -375,9 +470,7 @@ def _store_scores(
 
 def _update_ratings(
     session: Session,
-    batch: ScoreBatch,
-    grades: npt.NDArray[np.str_],
-    pds: npt.NDArray[np.float64],
+    verdicts: _Verdicts,
     changed: Sequence[int],
     score_ids: Mapping[int, int],
     day: date,
@@ -387,16 +480,16 @@ def _update_ratings(
     score as of a later date (a backtest as of an earlier day leaves ratings alone)."""
     rows = [
         {
-            "customer_id": int(batch.customer_id[row]),
+            "customer_id": int(verdicts.customer_id[row]),
             "risk_score_id": score_ids[row],
-            "score": float(batch.score[row]),
-            "grade": str(grades[row]),
-            "pd": float(pds[row]),
+            "score": float(verdicts.score[row]),
+            "grade": str(verdicts.grade[row]),
+            "pd": float(verdicts.pd[row]),
             "as_of": day,
             "updated_at": utcnow(),
         }
         for row in changed
-        if (current.get(int(batch.customer_id[row]), _NO_RATING).as_of or day) <= day
+        if (current.get(int(verdicts.customer_id[row]), _NO_RATING).as_of or day) <= day
     ]
     ids = [row["customer_id"] for row in rows]
     for start in range(0, len(ids), _CHUNK):
@@ -409,8 +502,7 @@ def _update_ratings(
 
 
 def _grade_change_events(
-    batch: ScoreBatch,
-    grades: npt.NDArray[np.str_],
+    verdicts: _Verdicts,
     changed: Sequence[int],
     score_ids: Mapping[int, int],
     current: Mapping[int, _Rating],
@@ -419,9 +511,9 @@ def _grade_change_events(
     now = utcnow()
     events = []
     for row in changed:
-        customer_id = int(batch.customer_id[row])
+        customer_id = int(verdicts.customer_id[row])
         before = current.get(customer_id, _NO_RATING)
-        grade = str(grades[row])
+        grade = str(verdicts.grade[row])
         if before.grade == grade:
             continue
         events.append(
@@ -438,7 +530,7 @@ def _grade_change_events(
                     "old_grade": before.grade,
                     "new_grade": grade,
                     "old_score": before.score,
-                    "new_score": float(batch.score[row]),
+                    "new_score": float(verdicts.score[row]),
                 },
                 "occurred_at": now,
                 "recorded_at": now,
@@ -450,7 +542,18 @@ def _grade_change_events(
 # --- reading scores ---------------------------------------------------------------------------
 
 
-def _result(row: RiskScore, scorecard: ScorecardVersion, scale: GradeScaleVersion) -> RiskResult:
+def _model_ref(model: ModelVersion | None) -> ModelRef | None:
+    if model is None:
+        return None
+    return ModelRef(model.id, model.name, model.version, model.kind.value)
+
+
+def _result(
+    row: RiskScore,
+    scorecard: ScorecardVersion,
+    scale: GradeScaleVersion,
+    model: ModelVersion | None,
+) -> RiskResult:
     return RiskResult(
         score=row.score,
         grade=row.grade,
@@ -469,15 +572,17 @@ def _result(row: RiskScore, scorecard: ScorecardVersion, scale: GradeScaleVersio
         trigger=row.trigger,
         computed_at=row.computed_at,
         computed_by=row.computed_by,
+        model=_model_ref(model),
     )
 
 
 def find_risk(session: Session, customer_id: int) -> RiskResult | None:
     """The customer's latest stored score, or ``None`` if it was never scored."""
     found = session.execute(
-        select(RiskScore, ScorecardVersion, GradeScaleVersion)
+        select(RiskScore, ScorecardVersion, GradeScaleVersion, ModelVersion)
         .join(ScorecardVersion, ScorecardVersion.id == RiskScore.scorecard_version_id)
         .join(GradeScaleVersion, GradeScaleVersion.id == RiskScore.grade_scale_version_id)
+        .outerjoin(ModelVersion, ModelVersion.id == RiskScore.model_version_id)
         .where(RiskScore.customer_id == customer_id)
         .order_by(RiskScore.id.desc())
         .limit(1)
@@ -512,9 +617,14 @@ def risk_history(
             GradeScaleVersion.version,
             RiskScore.trigger,
             RiskScore.computed_at,
+            ModelVersion.id,
+            ModelVersion.name,
+            ModelVersion.version,
+            ModelVersion.kind,
         )
         .join(ScorecardVersion, ScorecardVersion.id == RiskScore.scorecard_version_id)
         .join(GradeScaleVersion, GradeScaleVersion.id == RiskScore.grade_scale_version_id)
+        .outerjoin(ModelVersion, ModelVersion.id == RiskScore.model_version_id)
         .where(RiskScore.customer_id == customer_id)
         .order_by(RiskScore.id.desc())
         .limit(limit)
@@ -531,6 +641,7 @@ def risk_history(
             scale_version=row[7],
             trigger=row[8],
             computed_at=row[9],
+            model=None if row[10] is None else ModelRef(row[10], row[11], row[12], row[13].value),
         )
         for row in rows
     ]
@@ -732,3 +843,107 @@ def _existing_customers(session: Session, customer_ids: Sequence[int]) -> list[i
         chunk = customer_ids[start : start + _CHUNK]
         found.extend(session.scalars(select(Customer.id).where(Customer.id.in_(chunk))))
     return sorted(found)
+
+
+# --- the portfolio's ratings (the dashboard) --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RatingSummary:
+    """Customers not archived by current grade, grades in the active scale's order (best
+    first; a grade of an older scale after them)."""
+
+    customers: int
+    by_grade: dict[str, int]
+    unrated: int
+
+    @property
+    def rated(self) -> int:
+        return self.customers - self.unrated
+
+
+@dataclass(frozen=True, slots=True)
+class GradeMigration:
+    """Grades ``since`` (each customer's latest score on or before that day) against grades
+    now: the rows of a transition matrix, in the active scale's order."""
+
+    since: date
+    grades: tuple[str, ...]
+    counts: dict[str, dict[str, int]]
+    """Grade then → grade now → customers (pairs with none left out)."""
+    newly_rated: dict[str, int]
+    """Grade now → customers with no score on or before ``since``."""
+
+    def count(self, then: str, now: str) -> int:
+        return self.counts.get(then, {}).get(now, 0)
+
+    @property
+    def compared(self) -> int:
+        return sum(sum(row.values()) for row in self.counts.values())
+
+    def moved(self, *, down: bool) -> int:
+        """Customers whose grade got worse (``down``) or better: later in the scale is worse."""
+        rank = {grade: index for index, grade in enumerate(self.grades)}
+        return sum(
+            count
+            for then, row in self.counts.items()
+            for now, count in row.items()
+            if (rank[now] > rank[then] if down else rank[now] < rank[then])
+        )
+
+
+def _in_scale_order(session: Session, actor: Actor, found: Collection[str]) -> tuple[str, ...]:
+    scale = tuple(grade.code for grade in configs.active_scale(session, actor).grades)
+    return scale + tuple(sorted(set(found) - set(scale)))
+
+
+def rating_summary(session: Session, actor: Actor) -> RatingSummary:
+    """How many customers hold each grade now, and how many are unrated."""
+    auth_service.ensure_permission(actor, Permission.RISK_READ)
+    current = Customer.archived_at.is_(None)
+    counts: dict[str, int] = {
+        grade: count
+        for grade, count in session.execute(
+            select(CustomerRating.grade, func.count())
+            .join(Customer, Customer.id == CustomerRating.customer_id)
+            .where(current)
+            .group_by(CustomerRating.grade)
+        )
+    }
+    customers = session.scalar(select(func.count()).select_from(Customer).where(current)) or 0
+    grades = _in_scale_order(session, actor, counts)
+    return RatingSummary(
+        customers=customers,
+        by_grade={grade: counts.get(grade, 0) for grade in grades},
+        unrated=customers - sum(counts.values()),
+    )
+
+
+def grade_migration(session: Session, actor: Actor, *, since: date) -> GradeMigration:
+    """Each rated customer's grade ``since`` — its latest score on or before that day, from the
+    score history — against its grade now, counted by pair."""
+    auth_service.ensure_permission(actor, Permission.RISK_READ)
+    then = (
+        select(RiskScore.grade)
+        .where(RiskScore.customer_id == CustomerRating.customer_id, RiskScore.as_of <= since)
+        .order_by(RiskScore.as_of.desc(), RiskScore.id.desc())
+        .limit(1)
+        .correlate(CustomerRating)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(then, CustomerRating.grade, func.count())
+        .join(Customer, Customer.id == CustomerRating.customer_id)
+        .where(Customer.archived_at.is_(None))
+        .group_by(then, CustomerRating.grade)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    newly_rated: dict[str, int] = {}
+    for before, now, count in rows:
+        if before is None:
+            newly_rated[now] = newly_rated.get(now, 0) + count
+        else:
+            counts.setdefault(before, {})[now] = count
+    found = set(counts) | {now for row in counts.values() for now in row} | set(newly_rated)
+    grades = _in_scale_order(session, actor, found)
+    return GradeMigration(since=since, grades=grades, counts=counts, newly_rated=newly_rated)

@@ -35,7 +35,7 @@ class CustomerRisk:
 
 def active_scale(session: Session, actor: Actor) -> MasterScale:
     """The master scale new scores are graded on; the shipped one until anything is scored."""
-    return _scale(session, actor, None)[1]
+    return configs.active_scale(session, actor)
 
 
 def _scale(session: Session, actor: Actor, version: int | None) -> tuple[int | None, MasterScale]:

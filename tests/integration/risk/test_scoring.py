@@ -13,6 +13,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.errors import PermissionDenied
 from fengkong.events.models import Event
+from fengkong.models import service as models_service
 from fengkong.risk import configs, service
 from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
 from fengkong.scoring.features import FEATURE_NAMES
@@ -109,7 +110,8 @@ def test_a_grade_change_announces_old_and_new_grade(session: Session) -> None:
 
 def test_a_run_writes_one_audit_entry(session: Session) -> None:
     customers = [scored_customer().id for _ in range(3)]
-    configs.ensure_active(session, ACTOR)  # storing the shipped defaults is audited apart
+    configs.ensure_active(session, ACTOR)  # storing the shipped defaults is audited apart,
+    models_service.sync_expert(session, ACTOR)  # and so is recording it in the model registry
     before = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 
     summary = _score(session, *customers)

@@ -1,6 +1,6 @@
 """The model registry over REST (docs/model-lab.md, "Registry"): list, get, register (JSON or
-the lab's files), validate, approve, reject, promote, roll back, the validation report and the
-scorecard exports."""
+the lab's files), validate, approve, reject, promote, roll back, the validation report, the
+scorecard exports, the drift checks and a champion-vs-challenger comparison on uploaded data."""
 
 from __future__ import annotations
 
@@ -16,19 +16,29 @@ from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.errors import NotFound, ValidationFailed
-from fengkong.models import service
+from fengkong.kit.time import business_today
+from fengkong.models import comparison, drift, service
+from fengkong.models import shadow as shadow_service
 from fengkong.models.artefacts import MAX_ARTEFACT_BYTES
+from fengkong.models.models import ModelDriftCheck
 from fengkong.models.schemas import (
     DecisionIn,
+    DriftCheckOut,
+    DriftHistoryOut,
+    DriftRunItem,
+    DriftRunOut,
     ModelDetailOut,
     ModelIn,
     ModelList,
     ModelOut,
     RejectIn,
     RollbackIn,
+    ShadowComparisonOut,
+    ShadowIn,
 )
 from fengkong.models.status import ModelKind, ModelState
 from fengkong.records import field_error
+from fengkong.settings import get_settings
 
 router = APIRouter(prefix="/models", tags=["models"], route_class=IdempotentRoute)
 
@@ -191,6 +201,24 @@ def promote_model(
     return _detail(session, actor, model_id)
 
 
+@router.get("/{model_id}/shadow", response_model=ShadowComparisonOut)
+def shadow_comparison(model_id: int, session: DbSession, actor: Reader) -> ShadowComparisonOut:
+    """The shadow challenger against its name's champion on the customers both scored on its
+    latest shadow day: rank correlation, mean PDs, grades and their cross-table, and the AUC of
+    both where later defaults (90+ days past due) are known."""
+    return ShadowComparisonOut.of(shadow_service.compare_shadow(session, actor, model_id=model_id))
+
+
+@router.post("/{model_id}/shadow", response_model=ModelDetailOut)
+def set_shadow(
+    model_id: int, data: ShadowIn, session: DbSession, actor: Approver
+) -> ModelDetailOut:
+    """Start or stop scoring a validated or approved challenger of the scoring name beside the
+    champion on live data; it never decides anything."""
+    shadow_service.set_shadow(session, actor, model_id=model_id, on=data.on)
+    return _detail(session, actor, model_id)
+
+
 @router.post("/rollback", response_model=ModelDetailOut)
 def rollback(data: RollbackIn, session: DbSession, actor: Approver) -> ModelDetailOut:
     """Make an earlier champion of ``name`` the champion again."""
@@ -245,3 +273,77 @@ def export(
         media_type=exported.media_type,
         headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
+
+
+# --- drift watch and champion vs challenger ---------------------------------------------------
+
+
+def _drift_out(check: ModelDriftCheck) -> DriftCheckOut:
+    return DriftCheckOut.model_validate(check)
+
+
+@router.get("/{model_id}/drift", response_model=DriftHistoryOut)
+def drift_history(
+    model_id: int,
+    session: DbSession,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=3660)] = 365,
+) -> DriftHistoryOut:
+    """The model's daily drift checks, newest first: PSI of the live score distribution against
+    development, the verdict and the bins behind it."""
+    model = service.get_model(session, actor, model_id=model_id)
+    checks = drift.drift_history(session, actor, model_id=model_id, limit=limit)
+    return DriftHistoryOut(
+        model_id=model.id,
+        name=model.name,
+        version=model.version,
+        items=[_drift_out(check) for check in checks],
+    )
+
+
+@router.post("/drift", response_model=DriftRunOut)
+def run_drift(session: DbSession, actor: Writer) -> DriftRunOut:
+    """Check every champion for drift today (the workers do it by themselves every day; this is
+    for schedulers outside Fengkong). A champion checked today already returns that check."""
+    results = drift.check_drift(session, actor, today=business_today(get_settings().zone))
+    return DriftRunOut(
+        items=[
+            DriftRunItem(
+                model_id=result.model.id,
+                name=result.model.name,
+                version=result.model.version,
+                new=result.created,
+                alerted=result.alerted,
+                check=_drift_out(result.check),
+            )
+            for result in results
+        ]
+    )
+
+
+@router.post("/compare", response_model=dict[str, Any])
+async def compare_models(
+    session: DbSession,
+    actor: Reader,
+    file: UploadFile,
+    champion_id: Annotated[int, Form()],
+    challenger_id: Annotated[int, Form()],
+    target: Annotated[str, Form(min_length=1, max_length=200)],
+    bad_value: Annotated[str, Form(max_length=200)],
+) -> dict[str, Any]:
+    """Champion against challenger on an uploaded labelled .csv/.xlsx, row for row: AUC, Gini,
+    KS, Brier and the deltas, DeLong test, rank correlation, ROC points, calibration by grade and
+    grade migration (docs/model-lab.md). Nothing is stored."""
+    suffix = Path(file.filename or "data.csv").suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory(prefix="fengkong-model-") as folder:
+        path = Path(folder) / f"compare{suffix}"
+        await _save(file, path)
+        return comparison.compare_on_data(
+            session,
+            actor,
+            champion_id=champion_id,
+            challenger_id=challenger_id,
+            data=path,
+            target=target,
+            bad_value=bad_value,
+        )

@@ -7,7 +7,8 @@ scorecard, LightGBM, or a live score distribution in the drift job.
 
 PSI and CSI use bins fixed on the development sample and an epsilon floor on every share, so an
 empty bin gives a large but finite index (thresholds: below 0.10 stable, 0.10-0.25 watch, above
-0.25 shifted).
+0.25 shifted); the binning and the index live in ``fengkong.scoring.stability`` (NumPy only),
+shared with the registry's drift job.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from fengkong.scoring.stability import PSI_SHIFTED as PSI_SHIFTED
+from fengkong.scoring.stability import PSI_WATCH as PSI_WATCH
+from fengkong.scoring.stability import numeric_counts as numeric_counts
+from fengkong.scoring.stability import psi_from_counts as psi_from_counts
+from fengkong.scoring.stability import quantile_edges as quantile_edges
+from fengkong.scoring.stability import stability_label as stability_label
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-PSI_EPSILON = 1e-4
-PSI_WATCH, PSI_SHIFTED = 0.10, 0.25
 
 
 def _checked(labels: npt.ArrayLike, risk: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -117,42 +123,10 @@ def calibration(
     return rows
 
 
-def quantile_edges(values: npt.ArrayLike, n_bins: int = 10) -> FloatArray:
-    """Inner cut points giving about ``n_bins`` equally filled bins (duplicates merged)."""
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if len(v) == 0:
-        return np.empty(0)
-    inner = np.quantile(v, np.linspace(0, 1, n_bins + 1)[1:-1])
-    return np.unique(inner)
-
-
 def score_bands(risk: npt.ArrayLike, edges: FloatArray) -> npt.NDArray[np.object_]:
     """Band names ``B01``… (low risk first) for each row, cut at ``edges``."""
     index = np.searchsorted(edges, np.asarray(risk, dtype=np.float64), side="right")
     return np.array([f"B{i + 1:02d}" for i in index], dtype=object)
-
-
-def _shares(counts: FloatArray) -> FloatArray:
-    total = counts.sum()
-    shares = counts / total if total > 0 else np.zeros_like(counts)
-    return np.maximum(shares, PSI_EPSILON)
-
-
-def psi_from_counts(expected: npt.ArrayLike, actual: npt.ArrayLike) -> float:
-    """Population stability index between two histograms over the same bins."""
-    e = _shares(np.asarray(expected, dtype=np.float64))
-    a = _shares(np.asarray(actual, dtype=np.float64))
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def numeric_counts(values: npt.ArrayLike, edges: FloatArray) -> FloatArray:
-    """Counts per bin cut at ``edges``, missing values in a bin of their own (the last)."""
-    v = np.asarray(values, dtype=np.float64)
-    missing = np.isnan(v)
-    index = np.searchsorted(edges, v[~missing], side="right")
-    counts = np.bincount(index, minlength=len(edges) + 1).astype(np.float64)
-    return np.append(counts, float(missing.sum()))
 
 
 def psi(
@@ -180,12 +154,6 @@ def _category(value: object) -> str:
     return str(value)
 
 
-def stability_label(index: float) -> str:
-    if index < PSI_WATCH:
-        return "stable"
-    return "watch" if index <= PSI_SHIFTED else "shifted"
-
-
 def stratified_folds(
     labels: npt.ArrayLike, k: int, *, seed: int
 ) -> list[tuple[IntArray, IntArray]]:
@@ -209,6 +177,25 @@ def stratified_folds(
         rng.shuffle(members)
         fold_of[members] = (np.arange(len(members)) + offset) % k
         offset += len(members)
+    everything = np.arange(len(y))
+    return [(everything[fold_of != f], everything[fold_of == f]) for f in range(k)]
+
+
+def grouped_stratified_folds(
+    labels: npt.ArrayLike, groups: npt.ArrayLike, k: int, *, seed: int
+) -> list[tuple[IntArray, IntArray]]:
+    """``k`` (train, test) position pairs that keep every group (a customer's monthly rows)
+    on one side: otherwise a fold tests on months of customers it trained on, and flatters.
+    Groups are stratified by whether any of their rows is bad."""
+    y = np.asarray(labels)
+    names, group_of = np.unique(np.asarray(groups), return_inverse=True)
+    ever_bad = np.zeros(len(names), dtype=y.dtype)
+    np.maximum.at(ever_bad, group_of, y)
+    group_folds = stratified_folds(ever_bad, k, seed=seed)
+    fold_of_group = np.empty(len(names), dtype=np.int64)
+    for fold, (_, members) in enumerate(group_folds):
+        fold_of_group[members] = fold
+    fold_of = fold_of_group[group_of]
     everything = np.arange(len(y))
     return [(everything[fold_of != f], everything[fold_of == f]) for f in range(k)]
 

@@ -1,7 +1,9 @@
-"""The validation report as one self-contained HTML page: inline SVG, no script, no CDN.
+"""The validation report, and the champion-vs-challenger report, each as one self-contained
+HTML page: inline SVG, no script, no CDN.
 
-It renders the JSON of :func:`fengkong.scoring.lab.validation.validation_summary` (plus the
-model's own tables), so the page and the ``--json`` output can never disagree. The web UI of the
+They render the JSON of :func:`fengkong.scoring.lab.validation.validation_summary` (plus the
+model's own tables) and of :func:`fengkong.scoring.lab.compare.compare`, so a page and the
+``--json`` output can never disagree. The web UI of the
 model registry will draw the same data with ECharts later.
 """
 
@@ -31,6 +33,19 @@ td.l,th.l{text-align:left}.warn{color:#b00}
 <h1>Validation report: {{ s.kind }}</h1>
 <p>Target <b>{{ s.target }}</b> (bad = {{ s.bad_value }}); {{ s.n_rows }} rows, {{ s.n_bad }} bad
 ({{ "%.2f"|format(100 * s.bad_rate) }} %); training data {{ s.data_hash }}.</p>
+{% if s.sample %}{% set t = s.sample %}<h2>Training sample from the ledgers</h2>
+<p>One row per customer and month end, {{ t.observation_dates }} observation dates from
+{{ t.first_observation }} to {{ t.last_observation }}, {{ t.n_customers }} customers, ledgers as
+known on {{ t.known_until }}. Bad = first reaching {{ t.dpd_threshold }} days past due within
+{{ t.performance_months }} months after the observation date. Left out:
+{{ t.excluded_in_default }} customer-months already in default, {{ t.excluded_without_trade }}
+before the customer's first trade. Leakage guard passed on
+{{ t.leakage_checked | join(", ") or "no date (not run)" }}.{% if s.folds_grouped_by %}
+Cross-validation keeps each {{ s.folds_grouped_by }}'s rows in one fold.{% endif %}</p>
+<table><tr><th class="l">observation date</th><th>rows</th><th>bads</th><th>bad rate</th></tr>
+{% for r in t.by_observation %}<tr><td class="l">{{ r.observation_date }}</td>
+<td>{{ r.n_rows }}</td><td>{{ r.n_bad }}</td>
+<td>{{ "%.4f"|format(r.n_bad / r.n_rows) }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Discrimination ({{ s.folds }}-fold stratified cross-validation, seed {{ s.seed }})</h2>
 <table><tr><th class="l">metric</th><th>mean</th><th>sd</th><th>out-of-fold pooled</th></tr>
 {% for m in ["auc", "gini", "ks", "brier"] %}
@@ -116,6 +131,26 @@ def roc_svg(points: Sequence[Sequence[float]]) -> str:
     return _svg_frame(body, "false positive rate", "true positive rate")
 
 
+def roc_pair_svg(champion: Sequence[Sequence[float]], challenger: Sequence[Sequence[float]]) -> str:
+    """Both ROC curves on one chart: the champion grey, the challenger blue, with a legend."""
+    x0, y0 = _xy(0, 0)
+    x1, y1 = _xy(1, 1)
+    lines = [f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="#bbb" stroke-dasharray="4"/>']
+    for points, colour, name, row in (
+        (champion, "#777", "champion", 0),
+        (challenger, "#1f5fbf", "challenger", 1),
+    ):
+        path = " ".join(f"{a:.1f},{b:.1f}" for a, b in (_xy(x, y) for x, y in points))
+        lines.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        lx, ly = _xy(0.55, 0.22 - 0.09 * row)
+        lines.append(
+            f'<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 16:.1f}" y2="{ly:.1f}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+            f'<text x="{lx + 20:.1f}" y="{ly + 4:.1f}" font-size="11">{name}</text>'
+        )
+    return _svg_frame("".join(lines), "false positive rate", "true positive rate")
+
+
 def calibration_svg(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""
@@ -178,4 +213,83 @@ def render_report(
         model_title=title,
         model_header=header,
         model_rows=rows,
+    )
+
+
+_COMPARISON = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Champion vs challenger — {{ c.champion.label }} / {{ c.challenger.label }}</title>
+<style>
+body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",system-ui,sans-serif;margin:2rem;
+color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}th{background:#f3f3f3}
+td.l,th.l{text-align:left}.warn{color:#b00}.better{color:#176d2c}
+.charts{display:flex;gap:2rem;flex-wrap:wrap}figure{margin:0}figcaption{font-weight:bold}
+.side{display:flex;gap:2rem;flex-wrap:wrap}
+</style></head><body>
+<h1>Champion vs challenger</h1>
+<p>Champion <b>{{ c.champion.label }}</b> ({{ c.champion.kind }}) against challenger
+<b>{{ c.challenger.label }}</b> ({{ c.challenger.kind }}) on the same {{ c.n_rows }} rows,
+{{ c.n_bad }} bad ({{ "%.2f"|format(100 * c.bad_rate) }} %){% if c.data_hash %};
+data {{ c.data_hash }}{% endif %}{% if c.target %}, target <b>{{ c.target }}</b>
+(bad = {{ c.bad_value }}){% endif %}.</p>
+<h2>Discrimination and accuracy</h2>
+<table><tr><th class="l">metric</th><th>champion</th><th>challenger</th>
+<th>challenger − champion</th></tr>
+{% for m in ["auc", "gini", "ks", "brier"] %}{% set d = c.deltas[m] %}
+<tr><td class="l">{{ m | upper }}</td><td>{{ "%.4f"|format(c.champion[m]) }}</td>
+<td>{{ "%.4f"|format(c.challenger[m]) }}</td>
+<td class="{{ 'better' if (d < 0 if m == 'brier' else d > 0) else '' }}">
+{{- "%+.4f"|format(d) }}</td>
+</tr>{% endfor %}
+<tr><td class="l">mean PD</td><td>{{ "%.4f"|format(c.champion.mean_pd) }}</td>
+<td>{{ "%.4f"|format(c.challenger.mean_pd) }}</td>
+<td>{{ "%+.4f"|format(c.challenger.mean_pd - c.champion.mean_pd) }}</td></tr></table>
+<p>DeLong test of the AUC difference: z = {{ "%.3f"|format(c.delong.z) }},
+p = <b{% if c.delong.p_value < 0.05 %} class="warn"{% endif %}>
+{{- "%.4f"|format(c.delong.p_value) }}</b>
+({{ "significant at 5 %" if c.delong.p_value < 0.05 else "not significant at 5 %" }}).
+Spearman rank correlation of the two rankings:
+{% if c.rank_correlation is not none %}{{ "%.4f"|format(c.rank_correlation) }}
+{%- else %}–{% endif %}.
+</p>
+<div class="charts">
+<figure><figcaption>ROC of both models</figcaption>{{ roc | safe }}</figure>
+</div>
+<h2>Calibration by grade</h2>
+<p>Grades of the master scale (a trained model's PD takes the grade whose PD is nearest on the
+log scale); the p-value is the two-sided exact binomial test of the observed bads against the
+grade's mean predicted PD.</p>
+<div class="side">
+{% for side in [c.champion, c.challenger] %}
+<table><caption>{{ side.label }}</caption>
+<tr><th class="l">grade</th><th>rows</th><th>bads</th><th>predicted PD</th>
+<th>observed rate</th><th>p-value</th></tr>
+{% for r in side.calibration %}<tr><td class="l">{{ r.grade }}</td><td>{{ r.count }}</td>
+<td>{{ r.bads }}</td><td>{{ "%.4f"|format(r.predicted_pd) }}</td>
+<td>{{ "%.4f"|format(r.observed_rate) }}</td>
+<td{% if r.p_value < 0.05 %} class="warn"{% endif %}>{{ "%.4f"|format(r.p_value) }}</td></tr>
+{% endfor %}</table>
+{% endfor %}
+</div>
+<h2>Grade migration</h2>
+<p>Rows by the champion's grade (down) and the challenger's (across):
+{{ "%.1f"|format(100 * c.upgraded) }} % get a better grade from the challenger,
+{{ "%.1f"|format(100 * c.downgraded) }} % a worse one.</p>
+<table><tr><th class="l">champion \\ challenger</th>
+{% for g in grades %}<th>{{ g }}</th>{% endfor %}</tr>
+{% for g in grades %}<tr><th class="l">{{ g }}</th>
+{% for h in grades %}<td>{{ c.grade_migration[g][h] }}</td>{% endfor %}</tr>{% endfor %}
+</table>
+</body></html>
+"""
+
+
+def render_comparison(comparison: Mapping[str, Any]) -> str:
+    """The champion-vs-challenger page of :func:`fengkong.scoring.lab.compare.compare`."""
+    template = _environment.from_string(_COMPARISON)
+    return template.render(
+        c=comparison,
+        roc=roc_pair_svg(comparison["champion"]["roc"], comparison["challenger"]["roc"]),
+        grades=list(comparison["grade_migration"]),
     )

@@ -21,6 +21,7 @@ from fengkong.scoring.lab import metrics
 from fengkong.scoring.lab.data import FloatArray, LabelledTable, LabError
 from fengkong.scoring.lab.gbm import GbmSettings, TrainedGbm, train_gbm
 from fengkong.scoring.lab.scorecard import ScorecardSettings, TrainedScorecard, train_scorecard
+from fengkong.scoring.stability import ScoreDistribution
 
 CALIBRATION_BANDS = 10
 ROC_POINTS = 101
@@ -118,12 +119,23 @@ class CrossValidation:
 
 
 def cross_validate(
-    table: LabelledTable, recipe: Recipe, *, folds: int = 5, seed: int = 42
+    table: LabelledTable,
+    recipe: Recipe,
+    *,
+    folds: int = 5,
+    seed: int = 42,
+    groups: npt.ArrayLike | None = None,
 ) -> CrossValidation:
-    """Stratified K-fold: train on K−1 folds, measure on the one left out, K times."""
+    """Stratified K-fold: train on K−1 folds, measure on the one left out, K times. With
+    ``groups`` (one per row, e.g. the customer of a monthly observation) a group's rows stay in
+    one fold."""
     started = time.perf_counter()
     try:
-        splits = metrics.stratified_folds(table.labels, folds, seed=seed)
+        splits = (
+            metrics.stratified_folds(table.labels, folds, seed=seed)
+            if groups is None
+            else metrics.grouped_stratified_folds(table.labels, groups, folds, seed=seed)
+        )
     except ValueError as error:
         raise LabError(str(error), column=table.target) from error
     oof = np.full(table.n_rows, np.nan)
@@ -241,6 +253,13 @@ def roc_curve(
     fpr = np.r_[0.0, np.cumsum(1 - y[order]) / (len(y) - y.sum())]
     take = np.unique(np.linspace(0, len(y), points).round().astype(np.int64))
     return [(float(fpr[i]), float(tpr[i])) for i in take]
+
+
+def development_distribution(model: TrainedModel, table: LabelledTable) -> dict[str, Any]:
+    """The final model's PD on its own training rows (deciles and their shares): the reference
+    the registry's drift job measures live scores against."""
+    predicted = model.predict_pd(table.features)
+    return ScoreDistribution.of(predicted, variable="pd", source="training").to_dict()
 
 
 def validation_summary(

@@ -14,10 +14,11 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.errors import DomainError, NotFound
 from fengkong.i18n import N_, translations
-from fengkong.models import service
+from fengkong.models import comparison, drift, service
+from fengkong.models import shadow as shadow_service
 from fengkong.models.artefacts import headline
 from fengkong.models.models import ModelVersion
-from fengkong.models.status import ModelAction, ModelKind, ModelState
+from fengkong.models.status import DriftStatus, ModelAction, ModelKind, ModelState
 from fengkong.web import sessions
 from fengkong.web.deps import request_locale, requires
 from fengkong.web.templating import render
@@ -49,13 +50,34 @@ ACTION_LABELS: dict[ModelAction, str] = {
     ModelAction.RETIRE: N_("Retired"),
     ModelAction.ROLLBACK: N_("Rolled back to champion"),
 }
+DRIFT_LABELS: dict[DriftStatus, str] = {
+    DriftStatus.STABLE: N_("Stable"),
+    DriftStatus.WATCH: N_("Watch"),
+    DriftStatus.DRIFTED: N_("Drifted"),
+    DriftStatus.BASELINE: N_("Baseline taken"),
+    DriftStatus.TOO_FEW: N_("Too few scores"),
+}
+DRIFT_SOURCES: dict[str, str] = {
+    "training": N_("development sample"),
+    "holdout": N_("hold-out sample"),
+    "live": N_("live snapshot"),
+}
+DRIFT_HISTORY_SHOWN = 30
 # Format names, shown as they are (names of file formats, the same in every language).
 EXPORT_FORMATS = (("xlsx", "Excel"), ("yaml", "YAML"), ("json", "JSON"), ("sql", "SQL"))
-LABELS: dict[str, Any] = {"kinds": KIND_LABELS, "states": STATE_LABELS, "actions": ACTION_LABELS}
+LABELS: dict[str, Any] = {
+    "kinds": KIND_LABELS,
+    "states": STATE_LABELS,
+    "actions": ACTION_LABELS,
+    "drift": DRIFT_LABELS,
+    "drift_sources": DRIFT_SOURCES,
+}
 
 _APPROVED = N_("Model %(name)s v%(version)s approved.")
 _PROMOTED = N_("Model %(name)s v%(version)s is the champion now.")
 _REJECTED = N_("Model %(name)s v%(version)s rejected.")
+_SHADOW_ON = N_("Model %(name)s v%(version)s scores in the shadow from the next scoring run.")
+_SHADOW_OFF = N_("Model %(name)s v%(version)s no longer scores in the shadow.")
 
 
 def _row(model: ModelVersion) -> dict[str, Any]:
@@ -69,11 +91,18 @@ def models_page(
     session: DbSession,
     actor: Annotated[Actor, requires(Permission.MODELS_READ)],
 ) -> Response:
-    rows = [_row(model) for model in service.list_models(session, actor)]
+    models = service.list_models(session, actor)
+    rows = [_row(model) for model in models]
+    champions = [m.id for m in models if m.state is ModelState.CHAMPION]
     return render(
         request,
         "models/list.html",
-        {"rows": rows, "labels": LABELS, "champion": ModelState.CHAMPION},
+        {
+            "rows": rows,
+            "labels": LABELS,
+            "champion": ModelState.CHAMPION,
+            "drift": drift.latest_checks(session, champions),
+        },
     )
 
 
@@ -98,8 +127,35 @@ def model_page(
             "can_decide": actor.can(Permission.MODELS_APPROVE),
             "is_scorecard": model.kind is ModelKind.SCORECARD,
             "export_formats": EXPORT_FORMATS,
+            "drift_checks": drift.drift_history(
+                session, actor, model_id=model_id, limit=DRIFT_HISTORY_SHOWN
+            ),
+            "name_champion": service.champion(session, model.name),
+            "shadow": (
+                shadow_service.compare_shadow(session, actor, model_id=model_id)
+                if model.kind is not ModelKind.EXPERT and model.state is not ModelState.CHAMPION
+                else None
+            ),
+            "can_shadow": actor.can(Permission.MODELS_APPROVE)
+            and shadow_service.is_shadow_candidate(model),
         },
     )
+
+
+@router.get("/models/compare")
+def compare_page(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.MODELS_READ)],
+    champion: int,
+    challenger: int,
+) -> Response:
+    """Two models' stored validation summaries side by side (the registry keeps metrics, not
+    data: ``fengkong model compare`` compares them afresh on one file)."""
+    stored = comparison.stored_comparison(
+        session, actor, champion_id=champion, challenger_id=challenger
+    )
+    return render(request, "models/compare.html", {"c": stored, "labels": LABELS})
 
 
 @router.get("/models/{model_id:int}/report")
@@ -178,3 +234,18 @@ def promote(
             return service.promote_model(session, actor, model_id=model_id, comment=comment)
 
     return _decide(request, model_id, act, _PROMOTED)
+
+
+@router.post("/models/{model_id:int}/shadow")
+def shadow(
+    request: Request,
+    model_id: int,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.MODELS_APPROVE)],
+    on: Annotated[bool, Form()],
+) -> Response:
+    def act() -> ModelVersion:
+        with session.begin_nested():
+            return shadow_service.set_shadow(session, actor, model_id=model_id, on=on)
+
+    return _decide(request, model_id, act, _SHADOW_ON if on else _SHADOW_OFF)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
+from babel import Locale as BabelLocale
 from babel.numbers import format_currency, format_decimal, format_percent
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,10 +21,11 @@ from fengkong.auth.roles import Permission
 from fengkong.customers import service as customers_service
 from fengkong.i18n import N_, translations
 from fengkong.kit.time import business_today
+from fengkong.models.status import ModelKind
 from fengkong.risk import service as risk_service
 from fengkong.risk import views as risk_views
 from fengkong.risk.models import QualitativeAssessment, QualitativeQuestion, ScoreTrigger
-from fengkong.risk.service import FactorResult, HistoryEntry, RiskResult
+from fengkong.risk.service import FactorResult, HistoryEntry, ModelRef, RiskResult
 from fengkong.risk.views import CustomerRisk
 from fengkong.scoring.features.catalogue import FEATURE_SPECS, Unit
 from fengkong.scoring.grading import MasterScale
@@ -31,6 +33,7 @@ from fengkong.settings import Locale
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
 from fengkong.web.formatting import Formatter
+from fengkong.web.routes.models import KIND_LABELS
 from fengkong.web.templating import render
 
 router = APIRouter(prefix="/customers", include_in_schema=False)
@@ -126,6 +129,9 @@ class Display:
 
     def __init__(self, locale: Locale) -> None:
         self.locale = locale
+        # Parsed once: babel parses a locale name on every call, a tenth of a millisecond each,
+        # which a page of a few hundred numbers feels.
+        self.numbers = BabelLocale.parse(locale)
         self.gettext = translations(locale).gettext
         self.ngettext = translations(locale).ngettext
 
@@ -133,10 +139,10 @@ class Display:
         return zh if self.locale == "zh_CN" else en
 
     def score(self, value: float) -> str:
-        return str(format_decimal(value, "#,##0.#", locale=self.locale))
+        return str(format_decimal(value, "#,##0.#", locale=self.numbers))
 
     def pd(self, value: float) -> str:
-        return str(format_percent(value, "#,##0.##%", locale=self.locale))
+        return str(format_percent(value, "#,##0.##%", locale=self.numbers))
 
     def value(self, feature: str, value: float | None) -> str:
         """A feature value in its unit: ratios as percentages, amounts in yuan, flags as yes or
@@ -144,18 +150,18 @@ class Display:
         if value is None or math.isnan(value):
             return self.gettext("No data")
         unit = FEATURE_SPECS[feature].unit
-        number = str(format_decimal(value, "#,##0.##", locale=self.locale))
+        number = str(format_decimal(value, "#,##0.##", locale=self.numbers))
         if unit is Unit.RATIO:
-            return str(format_percent(value, "#,##0.#%", locale=self.locale))
+            return str(format_percent(value, "#,##0.#%", locale=self.numbers))
         if unit is Unit.TIMES:
             return f"{number}×"
         if unit is Unit.DAYS:
             return self.ngettext("%(num)s day", "%(num)s days", _plural(value)) % {"num": number}
         if unit is Unit.YEARS:
-            years = str(format_decimal(value, "#,##0.#", locale=self.locale))
+            years = str(format_decimal(value, "#,##0.#", locale=self.numbers))
             return self.ngettext("%(num)s year", "%(num)s years", _plural(value)) % {"num": years}
         if unit is Unit.YUAN:
-            return str(format_currency(value, "CNY", locale=self.locale))
+            return str(format_currency(value, "CNY", locale=self.numbers))
         if unit is Unit.FLAG:
             return self.gettext("Yes") if value >= 1 else self.gettext("No")
         if unit in (Unit.LEVEL, Unit.ANSWER):
@@ -193,7 +199,8 @@ class FactorRow:
     value: str
     missing: bool
     points: str
-    max_points: str
+    max_points: str | None
+    """``None`` where a factor has no maximum (a LightGBM model's contributions)."""
     reason: str | None
     top: bool
     """One of the top reasons shown above the table."""
@@ -237,6 +244,9 @@ class RiskSection:
     score: str | None
     pd: str | None
     grade_label: str | None
+    model: str | None
+    """The model that made the score: name, version and kind."""
+    trained: bool
     knocked_out_by: str | None
     reasons: tuple[str, ...]
     factors: tuple[FactorRow, ...]
@@ -264,10 +274,18 @@ def _factor_row(factor: FactorResult, display: Display, top: bool) -> FactorRow:
         value=display.value(factor.feature, factor.value),
         missing=factor.value is None,
         points=display.score(factor.points),
-        max_points=display.score(factor.weight * 1000),
+        max_points=display.score(factor.weight * 1000) if factor.weight else None,
         reason=reason,
         top=top and reason is not None,
     )
+
+
+def _model_label(model: ModelRef, display: Display) -> str:
+    named = display.gettext("%(name)s, version %(version)s") % {
+        "name": model.name,
+        "version": model.version,
+    }
+    return f"{named} · {display.gettext(KIND_LABELS[ModelKind(model.kind)])}"
 
 
 def _grade_label(scale: MasterScale, code: str, display: Display) -> str:
@@ -282,11 +300,20 @@ def _history_rows(view: CustomerRisk, display: Display) -> tuple[HistoryRow, ...
             score=display.score(entry.score),
             grade=entry.grade,
             pd=display.pd(entry.pd),
-            versions=f"v{entry.scorecard_version} / v{entry.scale_version}",
+            versions=_versions(entry),
             trigger=display.gettext(TRIGGER_LABELS[entry.trigger]),
         )
         for entry in reversed(view.history)
     )
+
+
+def _versions(entry: HistoryEntry) -> str:
+    """Scorecard and scale versions; a trained model's kind and version in the scorecard's
+    place (its knock-outs still come from the scorecard)."""
+    model = entry.model
+    if model is not None and model.kind != ModelKind.EXPERT:
+        return f"{model.kind} v{model.version} / v{entry.scale_version}"
+    return f"v{entry.scorecard_version} / v{entry.scale_version}"
 
 
 def history_chart(
@@ -346,6 +373,8 @@ def customer_section(
         score=display.score(risk.score) if risk else None,
         pd=display.pd(risk.pd) if risk else None,
         grade_label=display.text(view.grade.label_zh, view.grade.label_en) if view.grade else None,
+        model=_model_label(risk.model, display) if risk and risk.model else None,
+        trained=bool(risk and risk.model and risk.model.kind != ModelKind.EXPERT),
         knocked_out_by=(
             display.text(
                 FEATURE_SPECS[risk.knocked_out_by].label_zh,
