@@ -51,7 +51,8 @@ class Message:
     """Text for a person, translated where it is shown: services say what happened (a message id
     marked with ``N_`` and its parameters), entry points say it in the reader's language.
 
-    Parameters use gettext's ``%(name)s`` placeholders.
+    Parameters use gettext's ``%(name)s`` placeholders; a parameter that is itself a message
+    (a severity's label, say) is said in the same language.
     """
 
     msgid: str
@@ -59,7 +60,12 @@ class Message:
 
     def render(self, locale: Locale) -> str:
         text = translations(locale).gettext(self.msgid)
-        return text % dict(self.params) if self.params else text
+        if not self.params:
+            return text
+        return text % {
+            name: value.render(locale) if isinstance(value, Message) else value
+            for name, value in self.params.items()
+        }
 
 
 def negotiate_locale(accept_language: str | None, default: Locale) -> Locale:

@@ -108,23 +108,23 @@ def test_a_task_action_is_recorded_on_the_case(
     (alert_id,) = _raise(session)
     response = client.post(
         "/api/v1/alert-actions",
-        json={"code": "early_review", "alert_id": alert_id, "note": "提前复审"},
+        json={"code": "require_guarantee", "alert_id": alert_id, "note": "要求担保"},
         headers=personas.alice_analyst.headers,
     )
     assert response.status_code == 201, response.text
     assert (response.json()["status"], response.json()["alert_id"]) == ("open", alert_id)
     listed = client.get("/api/v1/alert-actions", headers=personas.ada_auditor.headers)
-    assert [item["code"] for item in listed.json()["items"]] == ["early_review"]
+    assert [item["code"] for item in listed.json()["items"]] == ["require_guarantee"]
     action_id = response.json()["id"]
     done = client.post(
         f"/api/v1/alert-actions/{action_id}/close",
-        json={"status": "done", "note": "已复审"},
+        json={"status": "done", "note": "已收到担保函"},
         headers=personas.alice_analyst.headers,
     )
     assert (done.status_code, done.json()["status"], done.json()["note"]) == (
         200,
         "done",
-        "提前复审\n已复审",
+        "要求担保\n已收到担保函",
     )
     again = client.post(
         f"/api/v1/alert-actions/{action_id}/close",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,7 +15,9 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.models import ApiToken, User
 from fengkong.auth.roles import Permission, Role
 from fengkong.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fengkong.i18n import as_locale
 from fengkong.kit.time import utcnow
+from fengkong.settings import Locale
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Writing last_used_at on every request would turn each API read into a write; once a minute is
@@ -48,6 +51,15 @@ def get_user(session: Session, username: str) -> User:
     if user is None:
         raise UserNotFound(f"no user named {username!r}")
     return user
+
+
+def list_active_users(session: Session, *, limit: int = 500) -> list[User]:
+    """Active users by username: the people a filter or an assignment may name."""
+    return list(
+        session.scalars(
+            select(User).where(User.is_active.is_(True)).order_by(User.username).limit(limit)
+        )
+    )
 
 
 def generate_password() -> str:
@@ -119,6 +131,15 @@ def find_active_user(session: Session, user_id: int) -> User | None:
 def load_actor(session: Session, user_id: int) -> Actor | None:
     user = find_active_user(session, user_id)
     return actor_for(user) if user is not None else None
+
+
+def locales_of(session: Session, user_ids: Collection[int]) -> dict[int, Locale]:
+    """The UI language each of these users chose (users who chose none are left out): what
+    their notifications are written in."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.locale).where(User.id.in_(list(user_ids))))
+    return {user_id: chosen for user_id, locale in rows if (chosen := as_locale(locale))}
 
 
 def set_locale(session: Session, actor: Actor, *, locale: str) -> None:

@@ -33,6 +33,8 @@ from typing import Any
 
 import yaml
 
+from fengkong.i18n import N_
+
 
 class RuleError(ValueError):
     """The rule set is not valid; the message names the rule and the field."""
@@ -53,6 +55,13 @@ class Severity(StrEnum):
     HIGH = "high"
     CRITICAL = "critical"
 
+
+SEVERITY_LABELS: dict[Severity, str] = {
+    Severity.LOW: N_("Low"),
+    Severity.MEDIUM: N_("Medium"),
+    Severity.HIGH: N_("High"),
+    Severity.CRITICAL: N_("Critical"),
+}
 
 SEVERITY_ORDER: dict[Severity, int] = {
     Severity.LOW: 0,

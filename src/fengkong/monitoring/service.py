@@ -14,14 +14,14 @@ import hashlib
 import importlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth import service as auth_service
@@ -30,6 +30,7 @@ from fengkong.auth.models import User
 from fengkong.auth.roles import Permission, Role
 from fengkong.config_versions import StoredConfig, VersionedConfigs
 from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from fengkong.i18n import N_, Message
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.money import Money
 from fengkong.limits import service as limits_service
@@ -44,6 +45,8 @@ from fengkong.monitoring.models import (
     RuleState,
 )
 from fengkong.monitoring.rules import (
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
     ActionCode,
     Rule,
     RuleError,
@@ -61,6 +64,12 @@ from fengkong.monitoring.status import (
     can_move,
 )
 from fengkong.records import field_error
+from fengkong.reviews import service as reviews_service
+from fengkong.settings import get_settings
+
+_ALERT_RAISED = N_("[%(severity)s] %(title)s")
+_ALERT_OVERDUE = N_("[overdue, %(severity)s] %(title)s")
+_ALERT_BODY = N_("%(title)s (customer %(customer_id)s, severity %(severity)s)")
 
 PREVIEW_LISTED = 50
 MAX_NOTE = 5_000
@@ -242,12 +251,16 @@ def _notify(
     notify = notifier()
     if notify is None:
         return False
+    severity = Message(SEVERITY_LABELS[alert.severity])
     notify(
         session,
         actor,
         topic=topic,
-        subject=subject,
-        body=f"{alert.title} (customer {alert.customer_id}, severity {alert.severity.value})",
+        subject=Message(subject, {"severity": severity, "title": alert.title}),
+        body=Message(
+            _ALERT_BODY,
+            {"title": alert.title, "customer_id": alert.customer_id, "severity": severity},
+        ),
         recipients=recipients,
         payload={
             "alert_id": alert.id,
@@ -293,7 +306,7 @@ def _raise_alert(
         actor,
         topic="alert.raised",
         alert=alert,
-        subject=f"[{rule.severity.value}] {rule.title}",
+        subject=_ALERT_RAISED,
         recipients=_risk_manager_ids(session),
         now=now,
     )
@@ -804,6 +817,16 @@ def take_action(
         )
         action.credit_block_id = block.id
         action.status = ActionStatus.DONE
+    elif code is ActionCode.EARLY_REVIEW:
+        review = reviews_service.bring_review_forward(
+            session,
+            actor,
+            customer_id=customer_id,
+            due_on=moment.date() + timedelta(days=TASK_DAYS[code]),
+            reason=reason or "early review",
+        )
+        action.due_on = datetime.combine(review.due_on, moment.timetz())
+        action.note = f"{text}\nreview {review.id}" if text else f"review {review.id}"
     else:
         action.due_on = moment + timedelta(days=TASK_DAYS[code])
     session.add(action)
@@ -855,9 +878,10 @@ def list_actions(
     *,
     customer_id: int | None = None,
     status: ActionStatus | None = None,
+    limit: int = 500,
 ) -> list[AlertAction]:
     auth_service.ensure_permission(actor, Permission.ALERTS_READ)
-    statement = select(AlertAction).order_by(AlertAction.id.desc()).limit(500)
+    statement = select(AlertAction).order_by(AlertAction.id.desc()).limit(limit)
     if customer_id is not None:
         statement = statement.where(AlertAction.customer_id == customer_id)
     if status is not None:
@@ -903,7 +927,7 @@ def escalate_overdue_alerts(
                 actor,
                 topic="alert.escalated",
                 alert=alert,
-                subject=f"[overdue] {alert.title}",
+                subject=_ALERT_OVERDUE,
                 recipients=managers,
                 now=moment,
             )
@@ -916,4 +940,109 @@ def open_alert_count(session: Session) -> int:
     return int(
         session.scalar(select(func.count(Alert.id)).where(Alert.status.in_(list(OPEN_STATUSES))))
         or 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlerts:
+    count: int
+    worst: Severity
+
+
+def open_alerts_by_customer(
+    session: Session, actor: Actor, customer_ids: Collection[int]
+) -> dict[int, OpenAlerts]:
+    """How many open alerts each of a page of customers has, and the worst severity among them
+    (customers with none are left out): one grouped query for a list's page."""
+    auth_service.ensure_permission(actor, Permission.ALERTS_READ)
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(Alert.customer_id, Alert.severity, func.count(Alert.id))
+        .where(Alert.customer_id.in_(list(customer_ids)))
+        .where(Alert.status.in_(list(OPEN_STATUSES)))
+        .group_by(Alert.customer_id, Alert.severity)
+    ).all()
+    found: dict[int, OpenAlerts] = {}
+    for customer_id, severity, count in rows:
+        held = found.get(customer_id)
+        worst = severity
+        if held is not None and SEVERITY_ORDER[held.worst] > SEVERITY_ORDER[severity]:
+            worst = held.worst
+        found[customer_id] = OpenAlerts((held.count if held else 0) + count, worst)
+    return found
+
+
+# --- the portfolio's alerts (the dashboard) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WeekOfAlerts:
+    starts_on: date
+    """The Monday the week starts, where the business is."""
+    by_severity: dict[Severity, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_severity.values())
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSummary:
+    open_by_severity: dict[Severity, int]
+    """Open alerts (new, acknowledged, in progress), least severe first."""
+    overdue: int
+    """Open alerts past their due time."""
+    weeks: tuple[WeekOfAlerts, ...]
+    """Alerts raised per week, oldest week first, the current (partial) week last."""
+
+    @property
+    def open(self) -> int:
+        return sum(self.open_by_severity.values())
+
+
+def _week_starts(today: date, weeks: int) -> list[date]:
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=weeks - 1 - index) for index in range(weeks)]
+
+
+def alert_summary(
+    session: Session, actor: Actor, *, today: date, weeks: int = 12, now: datetime | None = None
+) -> AlertSummary:
+    """Open alerts by severity (and how many are overdue), and the alerts raised in each of the
+    last ``weeks`` weeks (Monday to Sunday where the business is) by severity: two aggregate
+    queries, the weeks bucketed in SQL by comparing ``raised_at`` with their edges."""
+    auth_service.ensure_permission(actor, Permission.ALERTS_READ)
+    moment = _now(now)
+    severities = sorted(Severity, key=SEVERITY_ORDER.__getitem__)
+    open_by_severity = dict.fromkeys(severities, 0)
+    overdue = 0
+    for severity, count, late in session.execute(
+        select(Alert.severity, func.count(), func.sum(case((Alert.due_at < moment, 1), else_=0)))
+        .where(Alert.status.in_(list(OPEN_STATUSES)))
+        .group_by(Alert.severity)
+    ):
+        open_by_severity[Severity(severity)] = count
+        overdue += int(late or 0)
+    zone = get_settings().zone
+    starts = _week_starts(today, weeks)
+    edges = [datetime.combine(day, time(), zone) for day in starts]
+    week = case(
+        *((Alert.raised_at >= edge, index) for index, edge in reversed(list(enumerate(edges)))),
+        else_=-1,
+    )
+    raised = [dict.fromkeys(severities, 0) for _ in starts]
+    for index, severity, count in session.execute(
+        select(week, Alert.severity, func.count())
+        .where(Alert.raised_at >= edges[0])
+        .group_by(week, Alert.severity)
+    ):
+        raised[index][Severity(severity)] = count
+    return AlertSummary(
+        open_by_severity=open_by_severity,
+        overdue=overdue,
+        weeks=tuple(
+            WeekOfAlerts(starts_on=day, by_severity=counts)
+            for day, counts in zip(starts, raised, strict=True)
+        ),
     )

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.errors import NotFound, PermissionDenied, ValidationFailed
+from fengkong.i18n import N_, Message
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.time import business_today, ensure_utc, utcnow
 from fengkong.notifications import policy, signing
@@ -46,7 +47,7 @@ from fengkong.notifications.status import (
     EmailMode,
 )
 from fengkong.records import change_status, field_error
-from fengkong.settings import Settings, get_settings
+from fengkong.settings import Locale, Settings, get_settings
 
 ANY_TOPIC = "*"
 DIGEST_TOPIC = "digest"
@@ -132,6 +133,16 @@ def _subscriptions(
     return chosen
 
 
+Text = str | Message
+"""What a notification says: a message said in each reader's language, or plain text."""
+
+_DIGEST_SUBJECT = N_("Fengkong daily digest %(day)s: %(count)s notifications")
+
+
+def _said(text: Text, locale: Locale) -> str:
+    return text.render(locale) if isinstance(text, Message) else text
+
+
 def _webhooks_for(session: Session, topic: str) -> list[WebhookEndpoint]:
     endpoints = session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)
@@ -163,8 +174,8 @@ def notify(
     actor: Actor,
     *,
     topic: str,
-    subject: str,
-    body: str,
+    subject: Text,
+    body: Text,
     recipients: Sequence[int] | None,
     payload: Mapping[str, Any],
     dedupe_key: str,
@@ -173,7 +184,10 @@ def notify(
 ) -> NotifySummary:
     """Queue ``topic`` for each recipient's email (per their preference for the topic) and for
     every active webhook subscribed to it, in the caller's transaction. Notifying again with the
-    same ``dedupe_key`` queues nothing new. ``recipients=None`` notifies webhooks only."""
+    same ``dedupe_key`` queues nothing new. ``recipients=None`` notifies webhooks only.
+
+    A :class:`Message` is written in each recipient's chosen language (the default language for
+    those who chose none, and for webhooks, whose payload is what machines read)."""
     del actor  # the recorders audit the rows under the session's actor
     _check_topic(topic)
     if not dedupe_key or len(dedupe_key) > 200:
@@ -192,10 +206,9 @@ def notify(
         else:
             duplicates += 1
 
+    default_locale = get_settings().default_locale
     common = {
         "topic": topic,
-        "subject": subject[:300],
-        "body": body,
         "payload": data,
         "dedupe_key": dedupe_key,
         "status": DeliveryStatus.PENDING,
@@ -205,11 +218,13 @@ def notify(
     }
     user_ids = sorted(set(recipients or ()))
     subscriptions = _subscriptions(session, user_ids, topic) if user_ids else {}
+    locales = auth_service.locales_of(session, list(subscriptions))
     for user_id in user_ids:
         subscription = subscriptions.get(user_id)
         if subscription is None or subscription.mode is EmailMode.OFF:
             continue
         digest = subscription.mode is EmailMode.DAILY_DIGEST
+        locale = locales.get(user_id, default_locale)
         add(
             Delivery(
                 channel=Channel.EMAIL,
@@ -217,6 +232,8 @@ def notify(
                 user_id=user_id,
                 message_id=uuid.uuid4().hex,
                 digest_on=day if digest else None,
+                subject=_said(subject, locale)[:300],
+                body=_said(body, locale),
                 **common,
             )
         )
@@ -227,6 +244,8 @@ def notify(
                 target=f"webhook:{endpoint.id}",
                 endpoint_id=endpoint.id,
                 message_id="msg_" + uuid.uuid4().hex,
+                subject=_said(subject, default_locale)[:300],
+                body=_said(body, default_locale),
                 **common,
             )
         )
@@ -417,6 +436,10 @@ def send_digests(session: Session, *, today: date, now: datetime | None = None) 
     groups: dict[tuple[int | None, str], list[Delivery]] = defaultdict(list)
     for item in items:
         groups[(item.user_id, item.target)].append(item)
+    locales = auth_service.locales_of(
+        session, [user_id for user_id, _ in groups if user_id is not None]
+    )
+    default_locale = get_settings().default_locale
     for (user_id, target), group in groups.items():
         lines = [f"- [{item.topic}] {item.subject}" for item in group]
         details = "\n\n".join(f"{item.subject}\n{item.body}" for item in group)
@@ -425,7 +448,9 @@ def send_digests(session: Session, *, today: date, now: datetime | None = None) 
             target=target,
             user_id=user_id,
             topic=DIGEST_TOPIC,
-            subject=f"Fengkong daily digest {today.isoformat()}: {len(group)} notifications",
+            subject=Message(
+                _DIGEST_SUBJECT, {"day": today.isoformat(), "count": len(group)}
+            ).render(default_locale if user_id is None else locales.get(user_id, default_locale)),
             body="\n".join(lines) + "\n\n" + details,
             payload={"day": today.isoformat(), "deliveries": [item.id for item in group]},
             dedupe_key=f"digest:{today.isoformat()}:{group[0].id}",
@@ -589,6 +614,19 @@ def create_webhook(
 def list_webhooks(session: Session, actor: Actor) -> list[WebhookEndpoint]:
     auth_service.ensure_permission(actor, Permission.NOTIFICATIONS_MANAGE)
     return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all())
+
+
+def last_webhook_deliveries(session: Session, actor: Actor) -> dict[int, Delivery]:
+    """Each endpoint's most recent delivery (by endpoint id): whether its receiver is taking
+    messages shows on the webhook list."""
+    auth_service.ensure_permission(actor, Permission.NOTIFICATIONS_MANAGE)
+    latest = (
+        select(func.max(Delivery.id))
+        .where(Delivery.channel == Channel.WEBHOOK, Delivery.endpoint_id.is_not(None))
+        .group_by(Delivery.endpoint_id)
+    )
+    rows = session.scalars(select(Delivery).where(Delivery.id.in_(latest))).all()
+    return {row.endpoint_id: row for row in rows if row.endpoint_id is not None}
 
 
 def get_webhook(session: Session, actor: Actor, *, endpoint_id: int) -> WebhookEndpoint:

@@ -16,21 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
+from fengkong.auth.models import User
 from fengkong.auth.roles import Permission
 from fengkong.customers.models import Customer
 from fengkong.customers.status import CustomerStatus
 from fengkong.errors import NotFound, ValidationFailed
+from fengkong.i18n import N_, Message
 from fengkong.kit.time import ensure_utc, utcnow
 from fengkong.limits import service as limits_service
 from fengkong.notifications import service as notifications_service
@@ -39,6 +41,7 @@ from fengkong.reviews.cadence import Cadence, CadenceError
 from fengkong.reviews.models import Review
 from fengkong.reviews.status import (
     OPEN_STATUSES,
+    REVIEW_STATUS_LABELS,
     REVIEW_TRANSITIONS,
     GradeOutcome,
     LimitOutcome,
@@ -48,6 +51,10 @@ from fengkong.risk import service as risk_service
 from fengkong.settings import get_settings
 
 OVERDUE_TOPIC = "review.overdue"
+_OVERDUE_SUBJECT = N_("Review %(review_id)s of customer %(customer_id)s is %(days)s days overdue")
+_OVERDUE_BODY = N_(
+    "The periodic review of customer %(customer_id)s was due on %(due_on)s and is still %(status)s."
+)
 MAX_TEXT = 4_000
 
 
@@ -180,6 +187,40 @@ def schedule_reviews(
             created += 1
         session.flush()
     return ScheduleSummary(created=created, already_open=already_open)
+
+
+def bring_review_forward(
+    session: Session, actor: Actor, *, customer_id: int, due_on: date, reason: str
+) -> Review:
+    """An early review, asked for by an alert's action or by hand: the customer's open review
+    moves to ``due_on`` when it was due later (never later than it was), or a new one is
+    scheduled for then. The reason is kept in the review's notes."""
+    auth_service.ensure_permission(actor, Permission.REVIEWS_WRITE)
+    review = session.scalars(
+        select(Review)
+        .where(Review.customer_id == customer_id, Review.status.in_(OPEN_STATUSES))
+        .order_by(Review.due_on)
+        .limit(1)
+    ).first()
+    if review is None:
+        rating = risk_service.ratings_of(session, [customer_id]).get(customer_id)
+        review = _new_review(
+            active_cadence(),
+            customer_id=customer_id,
+            grade=rating.grade if rating is not None else None,
+            base=due_on,
+            today=due_on,
+            scheduled_by=actor.username,
+        )
+        review.due_on = due_on
+        session.add(review)
+    elif review.due_on > due_on:
+        review.due_on = due_on
+        review.overdue_notified_on = None
+    line = f"brought forward to {due_on.isoformat()} by {actor.username}: {reason}"
+    review.notes = f"{review.notes}\n{line}" if review.notes else line
+    session.flush()
+    return review
 
 
 def get_review(session: Session, actor: Actor, *, review_id: int) -> Review:
@@ -438,10 +479,17 @@ def flag_overdue_reviews(session: Session, actor: Actor, *, today: date) -> int:
             session,
             actor,
             topic=OVERDUE_TOPIC,
-            subject=f"Review {review.id} of customer {review.customer_id} is {days} days overdue",
-            body=(
-                f"The periodic review of customer {review.customer_id} was due on "
-                f"{review.due_on.isoformat()} and is still {review.status}."
+            subject=Message(
+                _OVERDUE_SUBJECT,
+                {"review_id": review.id, "customer_id": review.customer_id, "days": days},
+            ),
+            body=Message(
+                _OVERDUE_BODY,
+                {
+                    "customer_id": review.customer_id,
+                    "due_on": review.due_on.isoformat(),
+                    "status": Message(REVIEW_STATUS_LABELS[review.status]),
+                },
             ),
             recipients=[review.assignee_id] if review.assignee_id is not None else None,
             payload={
@@ -458,3 +506,69 @@ def flag_overdue_reviews(session: Session, actor: Actor, *, today: date) -> int:
         flagged += 1
     session.flush()
     return flagged
+
+
+# --- the portfolio's reviews (the dashboard) --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueReview:
+    review_id: int
+    customer_id: int
+    customer_name: str
+    due_on: date
+    grade: str | None
+    status: ReviewStatus
+    assignee: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    today: date
+    horizon: date
+    """The last day counted as due soon."""
+    overdue: int
+    """Open reviews due before ``today``."""
+    due_soon: int
+    """Open reviews due from ``today`` through ``horizon``."""
+    next_due: tuple[DueReview, ...]
+    """The earliest-due of both, overdue ones first."""
+
+
+def review_summary(
+    session: Session, actor: Actor, *, today: date, horizon_days: int = 30, limit: int = 10
+) -> ReviewSummary:
+    """How many open reviews are overdue and due in the next ``horizon_days``, and the
+    ``limit`` due first (through the index on status and due day)."""
+    auth_service.ensure_permission(actor, Permission.REVIEWS_READ)
+    horizon = today + timedelta(days=horizon_days)
+    due = (Review.status.in_(OPEN_STATUSES), Review.due_on <= horizon)
+    overdue, due_soon = session.execute(
+        select(
+            func.coalesce(func.sum(case((Review.due_on < today, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Review.due_on >= today, 1), else_=0)), 0),
+        ).where(*due)
+    ).one()
+    rows = session.execute(
+        select(
+            Review.id,
+            Review.customer_id,
+            Customer.name,
+            Review.due_on,
+            Review.grade,
+            Review.status,
+            User.username,
+        )
+        .join(Customer, Customer.id == Review.customer_id)
+        .outerjoin(User, User.id == Review.assignee_id)
+        .where(*due)
+        .order_by(Review.due_on, Review.id)
+        .limit(limit)
+    )
+    return ReviewSummary(
+        today=today,
+        horizon=horizon,
+        overdue=int(overdue),
+        due_soon=int(due_soon),
+        next_due=tuple(DueReview(*row) for row in rows),
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from fengkong.i18n import N_
+
 
 class ReviewStatus(StrEnum):
     SCHEDULED = "scheduled"
@@ -11,6 +13,13 @@ class ReviewStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+
+REVIEW_STATUS_LABELS: dict[ReviewStatus, str] = {
+    ReviewStatus.SCHEDULED: N_("Scheduled"),
+    ReviewStatus.IN_PROGRESS: N_("In progress"),
+    ReviewStatus.COMPLETED: N_("Completed"),
+    ReviewStatus.CANCELLED: N_("Cancelled"),
+}
 
 OPEN_STATUSES = (ReviewStatus.SCHEDULED, ReviewStatus.IN_PROGRESS)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fengkong.errors import PermissionDenied
@@ -16,6 +17,7 @@ from fengkong.limits.status import LimitKind, LimitStatus, RequestKind
 from fengkong.monitoring import service
 from fengkong.monitoring.rules import ActionCode, Severity
 from fengkong.monitoring.status import ActionStatus, AlertStatus
+from fengkong.reviews.models import Review
 from tests import factories
 from tests.integration.monitoring.conftest import (
     NOW,
@@ -188,10 +190,18 @@ def test_a_limit_cut_action_files_a_decrease_request_and_a_block_action_sets_a_b
         ActionStatus.OPEN,
         NOW + timedelta(days=7),
     )
+    review_action = service.take_action(
+        session, actor, code=ActionCode.EARLY_REVIEW, alert_id=alert_id, now=NOW
+    )
+    review = session.scalars(select(Review).where(Review.customer_id == customer_id)).one()
+    assert review.due_on == (NOW + timedelta(days=30)).date()
+    assert review_action.due_on == NOW + timedelta(days=30)
+    assert review_action.note == f"review {review.id}"
     detail = service.get_alert(session, actor, alert_id=alert_id)
     assert [a.code for a in detail.actions] == [
         ActionCode.PROPOSE_LIMIT_CUT,
         ActionCode.CREDIT_BLOCK,
+        ActionCode.EARLY_REVIEW,
     ]
     with pytest.raises(service.InvalidAlertInput) as missing:
         service.take_action(

@@ -7,6 +7,7 @@ import json
 import socket
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 
 import pytest
@@ -14,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
+from fengkong.auth.models import User
 from fengkong.errors import PermissionDenied
+from fengkong.i18n import Message as Text
 from fengkong.notifications import service, signing
 from fengkong.notifications.models import Delivery
 from fengkong.notifications.status import Channel, DeliveryStatus, EmailMode
@@ -54,6 +57,11 @@ def _notify(
         today=TODAY,
         now=NOW,
     )
+
+
+def _subject(content: bytes | str | None) -> str:
+    assert isinstance(content, bytes)
+    return str(make_header(decode_header(message_from_bytes(content)["Subject"])))
 
 
 def _deliveries(session: Session) -> list[Delivery]:
@@ -243,9 +251,9 @@ def test_digest_mode_notifications_go_out_as_one_email_per_user_and_day(
     assert service.send_digests(session, today=TODAY, now=NOW) == 0
     assert service.deliver_pending(session, now=NOW, settings=settings).sent == 1
 
-    subjects = [message_from_bytes(m.content)["Subject"] for m in inbox.messages]  # type: ignore[arg-type]
+    subjects = [_subject(m.content) for m in inbox.messages]
     assert len(inbox.messages) == 3
-    assert subjects.count("Fengkong daily digest 2026-06-30: 2 notifications") == 1
+    assert subjects.count("风控每日摘要 2026-06-30：2 条通知") == 1
     digested = session.scalars(
         select(Delivery).where(Delivery.status == DeliveryStatus.DIGESTED)
     ).all()
@@ -317,3 +325,33 @@ def test_a_plain_http_webhook_connects_to_the_address_it_checked_and_keeps_the_h
     assert summary.sent == 1, _deliveries(session)[0].last_error
     [(headers, _body)] = receiver.requests
     assert headers["host"] == f"localhost:{receiver.port}"
+
+
+def test_each_reader_gets_a_message_in_the_language_they_chose(session: Session) -> None:
+    chinese, english, unset = (_subscribe(session) for _ in range(3))
+    for user_id, locale in ((chinese, "zh_CN"), (english, "en")):
+        user = session.get(User, user_id)
+        assert user is not None
+        user.locale = locale
+    service.notify(
+        session,
+        SYSTEM,
+        topic="review.overdue",
+        subject=Text(
+            "Review %(review_id)s of customer %(customer_id)s is %(days)s days overdue",
+            {"review_id": 3, "customer_id": 7, "days": 5},
+        ),
+        body=Text("Status"),
+        recipients=[chinese, english, unset],
+        payload={},
+        dedupe_key="review:3",
+        today=TODAY,
+        now=NOW,
+    )
+
+    subjects = {d.user_id: d.subject for d in _deliveries(session)}
+    assert subjects == {
+        chinese: "客户 7 的复审 3 已逾期 5 天",
+        english: "Review 3 of customer 7 is 5 days overdue",
+        unset: "客户 7 的复审 3 已逾期 5 天",
+    }

@@ -241,3 +241,39 @@ def test_lists_put_overdue_reviews_first_and_sales_may_not_read_them(session: Se
     sales = Actor(user_id=None, username="sam", role=Role.SALES)
     with pytest.raises(PermissionDenied):
         service.list_reviews(session, sales, today=later)
+
+
+def test_an_early_review_moves_the_open_review_forward_never_back(session: Session) -> None:
+    scheduled = _customer(session, "A")
+    service.schedule_reviews(session, SYSTEM, today=TODAY, customer_ids=[scheduled.id])
+    yearly = _open_review(session, scheduled.id).due_on
+    early = date(2026, 7, 15)
+    assert yearly > early
+
+    moved = service.bring_review_forward(
+        session, SYSTEM, customer_id=scheduled.id, due_on=early, reason="alert 7: 逾期"
+    )
+    assert (moved.id, moved.due_on) == (_open_review(session, scheduled.id).id, early)
+    assert moved.notes is not None
+    assert "alert 7: 逾期" in moved.notes
+    later = service.bring_review_forward(
+        session, SYSTEM, customer_id=scheduled.id, due_on=date(2026, 9, 1), reason="again"
+    )
+    assert (later.id, later.due_on) == (moved.id, early)
+
+    unscheduled = _customer(session, "C")
+    created = service.bring_review_forward(
+        session, SYSTEM, customer_id=unscheduled.id, due_on=early, reason="by hand"
+    )
+    assert (created.status, created.due_on, created.grade) == (ReviewStatus.SCHEDULED, early, "C")
+    assert _open_review(session, unscheduled.id).id == created.id
+
+
+def test_an_early_review_needs_the_right_to_schedule_reviews(session: Session) -> None:
+    customer = _customer(session, "B")
+    sales = Actor(user_id=None, username="sam", role=Role.SALES)
+    with pytest.raises(PermissionDenied):
+        service.bring_review_forward(
+            session, sales, customer_id=customer.id, due_on=TODAY, reason="x"
+        )
+    assert session.scalars(select(Review).where(Review.customer_id == customer.id)).all() == []

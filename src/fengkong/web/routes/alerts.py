@@ -19,7 +19,7 @@ from fengkong.i18n import N_, translations
 from fengkong.kit.money import Money, MoneyError
 from fengkong.kit.time import business_today
 from fengkong.monitoring import service
-from fengkong.monitoring.rules import ActionCode, Severity, rule_document
+from fengkong.monitoring.rules import SEVERITY_LABELS, ActionCode, Severity, rule_document
 from fengkong.monitoring.status import ALERT_TRANSITIONS, AlertStatus
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
@@ -35,12 +35,6 @@ STATUS_LABELS: dict[AlertStatus, str] = {
     AlertStatus.IN_PROGRESS: N_("In progress"),
     AlertStatus.RESOLVED: N_("Resolved"),
     AlertStatus.FALSE_POSITIVE: N_("False positive"),
-}
-SEVERITY_LABELS: dict[Severity, str] = {
-    Severity.LOW: N_("Low"),
-    Severity.MEDIUM: N_("Medium"),
-    Severity.HIGH: N_("High"),
-    Severity.CRITICAL: N_("Critical"),
 }
 ACTION_LABELS: dict[ActionCode, str] = {
     ActionCode.PROPOSE_LIMIT_CUT: N_("Propose a limit cut"),

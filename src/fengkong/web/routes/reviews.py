@@ -15,7 +15,13 @@ from fengkong.errors import DomainError
 from fengkong.i18n import N_, translations
 from fengkong.kit.time import business_today
 from fengkong.reviews import service
-from fengkong.reviews.status import OPEN_STATUSES, GradeOutcome, LimitOutcome, ReviewStatus
+from fengkong.reviews.status import (
+    OPEN_STATUSES,
+    REVIEW_STATUS_LABELS,
+    GradeOutcome,
+    LimitOutcome,
+    ReviewStatus,
+)
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
 from fengkong.web.templating import render
@@ -23,12 +29,6 @@ from fengkong.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 MAX_FLASH_LENGTH = 400
-STATUS_LABELS: dict[ReviewStatus, str] = {
-    ReviewStatus.SCHEDULED: N_("Scheduled"),
-    ReviewStatus.IN_PROGRESS: N_("In progress"),
-    ReviewStatus.COMPLETED: N_("Completed"),
-    ReviewStatus.CANCELLED: N_("Cancelled"),
-}
 CHECKLIST_LABELS: dict[str, str] = {
     "financials_updated": N_("Financial statements updated"),
     "credit_report_pulled": N_("Credit report pulled"),
@@ -80,7 +80,7 @@ def reviews_page(
             "show": show,
             "open_statuses": OPEN_STATUSES,
             "scheduled": ReviewStatus.SCHEDULED,
-            "status_labels": STATUS_LABELS,
+            "status_labels": REVIEW_STATUS_LABELS,
             "checklist_labels": CHECKLIST_LABELS,
             "grade_outcomes": GRADE_OUTCOME_LABELS,
             "limit_outcomes": LIMIT_OUTCOME_LABELS,
