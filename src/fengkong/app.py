@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from fengkong import __version__
 from fengkong.api import errors
@@ -13,6 +13,7 @@ from fengkong.api.routes import (
     contracts,
     credit_checks,
     credit_reports,
+    customer_interactions,
     customers,
     docs,
     events,
@@ -39,6 +40,8 @@ from fengkong.db import Database
 from fengkong.settings import Settings, get_settings
 from fengkong.web import setup as web_setup
 
+API_PREFIX = "/api/v1"
+
 
 def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -46,18 +49,23 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         title="Fengkong 风控",
         version=__version__,
         description="Customer credit-risk management: data, scores, limits, monitoring.",
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database or open_database(settings.resolved_database_url)
 
-    api = APIRouter(prefix="/api/v1")
-    api.include_router(me.router)
-    api.include_router(customers.router)
+    app.include_router(health.router)
+    app.include_router(docs.router)
+    # Each area's router is included on the app itself, not under one /api/v1 router: FastAPI
+    # matches included routers recursively, and a nested level made every request scan the
+    # API's routes several times (docs/performance.md).
     for router in (
+        me.router,
+        customers.router,
         related_parties.router,
+        customer_interactions.router,
         financial_statements.router,
         invoices.router,
         payments.router,
@@ -65,24 +73,21 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         contracts.router,
         credit_reports.router,
         legal_events.router,
+        connectors.router,
+        quality.router,
+        risk.router,
+        exposure.router,
+        credit_checks.router,
+        collections.router,
+        limits.router,
+        models.router,
+        alerts.router,
+        imports.router,
+        events.router,
+        notifications.router,
+        reviews.router,
     ):
-        api.include_router(router)
-    api.include_router(connectors.router)
-    api.include_router(quality.router)
-    api.include_router(risk.router)
-    api.include_router(exposure.router)
-    api.include_router(credit_checks.router)
-    api.include_router(collections.router)
-    api.include_router(limits.router)
-    api.include_router(models.router)
-    api.include_router(alerts.router)
-    api.include_router(imports.router)
-    api.include_router(events.router)
-    api.include_router(notifications.router)
-    api.include_router(reviews.router)
-    app.include_router(health.router)
-    app.include_router(docs.router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
     errors.install(app)
     web_setup.install(app, settings)
     check_access_declared(app)

@@ -10,7 +10,7 @@ are cached by digest, so a hot path parses the YAML once per process. Callers ow
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +20,7 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from fengkong.audit.models import AuditEntry
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -180,6 +181,26 @@ class VersionedConfigs(Generic[R, C]):
         row.activated_at = utcnow()
         session.flush()
         return row
+
+    def activated_by(self, session: Session, rows: Sequence[R]) -> dict[int, str]:
+        """Who last activated each of ``rows`` (by row id). The tables keep only when; the
+        audit log, written in the activating transaction, knows who."""
+        if not rows:
+            return {}
+        entries = session.execute(
+            select(AuditEntry.entity_id, AuditEntry.actor_username, AuditEntry.after)
+            .where(
+                AuditEntry.entity_type == self.model.__tablename__,  # type: ignore[attr-defined]
+                AuditEntry.action == "update",
+                AuditEntry.entity_id.in_([str(row.id) for row in rows]),
+            )
+            .order_by(AuditEntry.id)
+        )
+        found: dict[int, str] = {}
+        for entity_id, username, after in entries:
+            if (after or {}).get("status") == ConfigStatus.ACTIVE.value:
+                found[int(entity_id)] = username
+        return found
 
     def active_row(self, session: Session) -> R | None:
         found = self._rows(session, self.model.status == ConfigStatus.ACTIVE)

@@ -17,11 +17,16 @@ from fengkong.credit_checks.models import (
     CreditHold,
 )
 from fengkong.credit_reports.models import CreditReport
-from fengkong.customers.models import Customer, CustomerContact, RelatedParty
+from fengkong.customers.models import (
+    Customer,
+    CustomerContact,
+    CustomerInteraction,
+    RelatedParty,
+)
 from fengkong.db import Base
 from fengkong.demo.models import DemoProfile
 from fengkong.events.models import Event
-from fengkong.exposure.models import FxRate, InvoiceDispute, Mitigant
+from fengkong.exposure.models import ExposureSnapshot, FxRate, InvoiceDispute, Mitigant
 from fengkong.financials.models import FinancialStatement
 from fengkong.idempotency.models import IdempotencyKey
 from fengkong.imports.models import ImportRun
@@ -35,7 +40,7 @@ from fengkong.limits.models import (
     LimitRequestComment,
     LimitRequestDecision,
 )
-from fengkong.models.models import ModelDecision, ModelVersion
+from fengkong.models.models import ModelDecision, ModelDriftCheck, ModelVersion
 from fengkong.monitoring.models import (
     Alert,
     AlertAction,
@@ -50,6 +55,7 @@ from fengkong.notifications.models import (
     WebhookEndpoint,
 )
 from fengkong.orders.models import Order
+from fengkong.portfolio.models import StoredFigures
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
 from fengkong.reviews.models import Review
 from fengkong.risk.models import (
@@ -59,6 +65,7 @@ from fengkong.risk.models import (
     QualitativeAssessment,
     RiskScore,
     ScorecardVersion,
+    ShadowScore,
 )
 
 metadata = Base.metadata
@@ -82,6 +89,7 @@ __all__ = [
     "CreditReport",
     "Customer",
     "CustomerContact",
+    "CustomerInteraction",
     "CustomerRating",
     "CustomerStreamPosition",
     "Delivery",
@@ -89,6 +97,7 @@ __all__ = [
     "DunningNotice",
     "DunningNoticeItem",
     "Event",
+    "ExposureSnapshot",
     "FinancialStatement",
     "FxRate",
     "GradeScaleVersion",
@@ -104,6 +113,7 @@ __all__ = [
     "LimitRequestDecision",
     "Mitigant",
     "ModelDecision",
+    "ModelDriftCheck",
     "ModelVersion",
     "NotificationSubscription",
     "Order",
@@ -117,6 +127,8 @@ __all__ = [
     "RuleSetVersion",
     "RuleState",
     "ScorecardVersion",
+    "ShadowScore",
+    "StoredFigures",
     "StreamBatch",
     "User",
     "WebhookEndpoint",

@@ -1,4 +1,4 @@
-"""Exposure in the UI: the customer page's section and the dashboard's portfolio charts."""
+"""Exposure in the UI: the customer page's section (the dashboard: test_dashboard.py)."""
 
 from __future__ import annotations
 
@@ -59,17 +59,3 @@ def test_the_customer_page_shows_ageing_the_path_to_ead_and_expected_loss(
     assert 'data-exposure="ead">¥1,000.00' in html
     assert "¥6.20" in html
     assert "/static/js/exposure.js" in page.text
-
-
-def test_the_dashboard_shows_portfolio_exposure_to_readers(
-    signed_in: SignedIn, personas: Personas
-) -> None:
-    factories.invoice(amount=Money.of("250.00", "CNY"))
-
-    page = signed_in(personas.ada_auditor).page("/")
-
-    assert page.status_code == 200, page.text
-    assert 'id="portfolio-exposure"' in page.text
-    data = re.search(r'id="portfolio-data">(.*?)</script>', page.text, re.DOTALL)
-    assert data is not None
-    assert sum(json.loads(data.group(1))["bucket_amounts"]) == 250.0

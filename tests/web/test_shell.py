@@ -39,6 +39,7 @@ FULL_MENU = [
     "/imports",
     "/data-quality",
     "/models",
+    "/settings",
 ]
 SALES_MENU = [item for item in FULL_MENU if item not in {"/approvals", "/models", "/reviews"}]
 
@@ -62,6 +63,7 @@ SALES_MENU = [item for item in FULL_MENU if item not in {"/approvals", "/models"
                 "/reviews",
                 "/data-quality",
                 "/models",
+                "/settings",
             ],
         ),
     ],

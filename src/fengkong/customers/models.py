@@ -4,10 +4,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fengkong.customers.status import CustomerStatus, RelationType, USCCVerification
+from fengkong.customers.status import (
+    CustomerStatus,
+    InteractionKind,
+    RelationType,
+    USCCVerification,
+)
 from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.columns import (
@@ -20,6 +25,7 @@ from fengkong.kit.columns import (
     optional_money,
 )
 from fengkong.kit.money import Money
+from fengkong.kit.time import utcnow
 
 
 class Customer(Sourced, Archivable, Timestamped, Versioned, Base):
@@ -113,3 +119,22 @@ class RelatedParty(Sourced, Archivable, Timestamped, Versioned, Base):
     # Outside data (registry aggregators, agencies) can be linked by a person's or company's name,
     # which is ambiguous; it stays unverified until matched on the USCC.
     verified: Mapped[bool] = mapped_column(default=False)
+
+
+class CustomerInteraction(Base):
+    """A call, visit, email or note about the customer, logged by a user: the relationship
+    history a reviewer reads beside the numbers. Written once, never edited (a correction is a
+    new entry), so the log stays what was known when."""
+
+    __tablename__ = "customer_interactions"
+    __table_args__ = (Index(None, "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[InteractionKind] = mapped_column(enum_type(InteractionKind, length=16))
+    occurred_at: Mapped[datetime] = mapped_column()
+    summary: Mapped[str] = mapped_column(Text)
+    follow_up_on: Mapped[date | None] = mapped_column()
+    author: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar
 
-from pydantic import Field, PlainSerializer, ValidationInfo, field_validator
+from pydantic import AwareDatetime, Field, PlainSerializer, ValidationInfo, field_validator
 
-from fengkong.customers.status import CustomerStatus, RelationType
+from fengkong.customers.status import CustomerStatus, InteractionKind, RelationType
 from fengkong.customers.uscc import InvalidUSCC, validate_uscc
-from fengkong.kit.schemas import InputModel, MoneyIn, MoneyOut
+from fengkong.kit.schemas import InputModel, MoneyIn, MoneyOut, OutputModel
 from fengkong.records import RecordRead, RecordUpdate
 from fengkong.reference.classifications import (
     UnknownCode,
@@ -188,3 +188,25 @@ class RelatedPartyRead(RecordRead):
     since: date | None
     note: str | None
     verified: bool
+
+
+class InteractionCreate(InputModel):
+    """A call, visit, email or note to log. The rules on the text and the dates (not empty, not
+    too long, not in the future, a follow-up not before the interaction) are the service's, so
+    the form and the API report them alike, by field."""
+
+    kind: InteractionKind
+    occurred_at: AwareDatetime
+    summary: str
+    follow_up_on: date | None = None
+
+
+class InteractionRead(OutputModel):
+    id: int
+    customer_id: int
+    kind: InteractionKind
+    occurred_at: datetime
+    summary: str
+    follow_up_on: date | None
+    author: str
+    created_at: datetime

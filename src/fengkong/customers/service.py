@@ -1,20 +1,30 @@
-"""Customer use cases. Callers own the transaction; nothing here commits."""
+"""Customer use cases. Callers own the transaction; nothing here commits.
+
+The list filters by rating and open alerts in SQL, so it reads those areas' tables (ratings,
+alerts) directly rather than through their services, which themselves build on this one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
+from fengkong.auth.models import User
 from fengkong.customers.models import Customer
 from fengkong.customers.schemas import CustomerCreate, CustomerUpdate
 from fengkong.customers.status import CUSTOMER_TRANSITIONS, CustomerStatus
 from fengkong.errors import Conflict, NotFound, ValidationFailed
 from fengkong.kit.pagination import Page, PageRequest, paginate
+from fengkong.monitoring.models import Alert
+from fengkong.monitoring.rules import SEVERITY_ORDER, Severity
+from fengkong.monitoring.status import OPEN_STATUSES
 from fengkong.records import (
     archive,
     change_status,
@@ -23,7 +33,13 @@ from fengkong.records import (
     field_error,
     restore,
 )
+from fengkong.risk import configs as risk_configs
 from fengkong.risk.models import CustomerRating
+from fengkong.scoring.grading import RiskLevel
+
+MAX_EXPORT_ROWS = 100_000
+"""Rows an export holds at most: a filtered view, not a dump of the database."""
+_EXPORT_BATCH = 2_000
 
 
 class CustomerNotFound(NotFound):
@@ -56,8 +72,31 @@ class CustomerSort(StrEnum):
     GRADE_DESC = "-grade"
 
 
+class AlertState(StrEnum):
+    """Customers by their open early-warning alerts (new, acknowledged or in progress)."""
+
+    NONE = "none"
+    """No open alert."""
+    OPEN = "open"
+    """At least one open alert, of any severity."""
+    HIGH = "high"
+    """An open alert of high severity or worse."""
+    CRITICAL = "critical"
+    """An open critical alert."""
+
+
+_LEAST_SEVERITY: dict[AlertState, Severity] = {
+    AlertState.OPEN: Severity.LOW,
+    AlertState.HIGH: Severity.HIGH,
+    AlertState.CRITICAL: Severity.CRITICAL,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerFilter:
+    """What the customer list, its export and the API narrow customers by (one filter, so an
+    export holds exactly the rows the list shows)."""
+
     search: str | None = None
     status: CustomerStatus | None = None
     industry_section: str | None = None
@@ -66,8 +105,32 @@ class CustomerFilter:
     include_archived: bool = False
     grades: tuple[str, ...] = ()
     """Only customers rated with one of these grades (empty: any, including unrated)."""
+    risk_levels: tuple[RiskLevel, ...] = ()
+    """Only customers rated with a grade of one of these risk levels on the active master
+    scale (empty: any, including unrated)."""
     min_score: float | None = None
     max_score: float | None = None
+    alerts: AlertState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerExportRow:
+    """One customer as an export lists it: its record, owner, current rating and open alerts."""
+
+    customer_id: int
+    name: str
+    name_en: str | None
+    uscc: str
+    industry_code: str | None
+    region_code: str | None
+    status: CustomerStatus
+    owner: str | None
+    grade: str | None
+    score: float | None
+    pd: float | None
+    rated_as_of: date | None
+    open_alerts: int
+    created_at: datetime
 
 
 _SORT_COLUMNS: dict[CustomerSort, ColumnElement[Any]] = {
@@ -91,8 +154,13 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(criteria: CustomerFilter) -> Select[Customer]:
-    statement = select(Customer)
+def _filtered(
+    statement: Select[*tuple[Any, ...]],
+    criteria: CustomerFilter,
+    level_grades: Collection[str] | None,
+) -> Select[*tuple[Any, ...]]:
+    """``statement`` narrowed by ``criteria``; ``level_grades`` are the grades of the chosen risk
+    levels (``None``: no risk level chosen)."""
     if criteria.search:
         pattern = f"%{_escape_like(criteria.search.strip())}%"
         statement = statement.where(
@@ -117,6 +185,10 @@ def _filtered(criteria: CustomerFilter) -> Select[Customer]:
         statement = statement.where(Customer.owner_id == criteria.owner_id)
     if criteria.grades:
         statement = statement.where(CustomerRating.grade.in_(criteria.grades))
+    if level_grades is not None:
+        statement = statement.where(CustomerRating.grade.in_(list(level_grades)))
+    if criteria.alerts is not None:
+        statement = statement.where(_alert_condition(criteria.alerts))
     if criteria.min_score is not None:
         statement = statement.where(CustomerRating.score >= criteria.min_score)
     if criteria.max_score is not None:
@@ -124,8 +196,57 @@ def _filtered(criteria: CustomerFilter) -> Select[Customer]:
     return statement
 
 
+def _alert_condition(state: AlertState) -> ColumnElement[bool]:
+    """Whether the customer has (or, for ``NONE``, lacks) an open alert of the state's
+    severity. The open alerts are few beside the customers: the database finds them by the
+    ``(status, id)`` index and semi-joins (or anti-joins) the customers against them."""
+    open_alert = select(Alert.id).where(
+        Alert.customer_id == Customer.id, Alert.status.in_(list(OPEN_STATUSES))
+    )
+    if state is AlertState.NONE:
+        return ~exists(open_alert)
+    least = SEVERITY_ORDER[_LEAST_SEVERITY[state]]
+    severe = [severity for severity, rank in SEVERITY_ORDER.items() if rank >= least]
+    if len(severe) < len(SEVERITY_ORDER):
+        open_alert = open_alert.where(Alert.severity.in_(severe))
+    return exists(open_alert)
+
+
 def _rated(criteria: CustomerFilter) -> bool:
-    return bool(criteria.grades) or criteria.min_score is not None or criteria.max_score is not None
+    return (
+        bool(criteria.grades)
+        or bool(criteria.risk_levels)
+        or criteria.min_score is not None
+        or criteria.max_score is not None
+    )
+
+
+def _level_grades(session: Session, actor: Actor, criteria: CustomerFilter) -> list[str] | None:
+    """The grades of the chosen risk levels on the active master scale (needs ``risk:read``)."""
+    if not criteria.risk_levels:
+        return None
+    scale = risk_configs.active_scale(session, actor)
+    return [grade.code for grade in scale.grades if grade.risk_level in criteria.risk_levels]
+
+
+def _query(
+    session: Session,
+    actor: Actor,
+    statement: Select[*tuple[Any, ...]],
+    criteria: CustomerFilter,
+    sort: CustomerSort,
+    *,
+    with_rating: bool = False,
+) -> Select[*tuple[Any, ...]]:
+    """``statement`` over the customers ``criteria`` keeps, in ``sort`` order: the one query
+    behind the list and the export. Ratings are joined only when a filter or the sort (or
+    ``with_rating``) reads them."""
+    statement = _filtered(statement, criteria, _level_grades(session, actor, criteria))
+    if _rated(criteria):
+        statement = statement.join(CustomerRating, CustomerRating.customer_id == Customer.id)
+    elif with_rating or sort in _RATED_SORTS:
+        statement = statement.outerjoin(CustomerRating, CustomerRating.customer_id == Customer.id)
+    return statement.order_by(_SORT_COLUMNS[sort], Customer.id.asc())
 
 
 def list_customers(
@@ -136,13 +257,89 @@ def list_customers(
     sort: CustomerSort = CustomerSort.NAME,
     page: PageRequest = PageRequest(),  # noqa: B008 - frozen, safe as a default
 ) -> Page[Customer]:
-    statement = _filtered(criteria)
-    if _rated(criteria):
-        statement = statement.join(CustomerRating, CustomerRating.customer_id == Customer.id)
-    elif sort in _RATED_SORTS:
-        statement = statement.outerjoin(CustomerRating, CustomerRating.customer_id == Customer.id)
-    statement = statement.order_by(_SORT_COLUMNS[sort], Customer.id.asc())
+    statement = _query(session, actor, select(Customer), criteria, sort)
     return paginate(session, statement, page)
+
+
+def export_customers(
+    session: Session,
+    actor: Actor,
+    *,
+    criteria: CustomerFilter = CustomerFilter(),
+    sort: CustomerSort = CustomerSort.NAME,
+    limit: int = MAX_EXPORT_ROWS,
+) -> Iterator[CustomerExportRow]:
+    """The customers of the list with ``criteria`` and ``sort``, every page of it up to
+    ``limit`` rows, streamed from the database in batches (constant memory, whatever the size)."""
+    open_alerts = (
+        select(Alert.customer_id, func.count(Alert.id).label("open_alerts"))
+        .where(Alert.status.in_(list(OPEN_STATUSES)))
+        .group_by(Alert.customer_id)
+        .subquery()
+    )
+    columns = select(
+        Customer.id,
+        Customer.name,
+        Customer.name_en,
+        Customer.uscc,
+        Customer.industry_code,
+        Customer.region_code,
+        Customer.status,
+        User.username,
+        CustomerRating.grade,
+        CustomerRating.score,
+        CustomerRating.pd,
+        CustomerRating.as_of,
+        open_alerts.c.open_alerts,
+        Customer.created_at,
+    )
+    statement = (
+        _query(session, actor, columns, criteria, sort, with_rating=True)
+        .outerjoin(User, User.id == Customer.owner_id)
+        .outerjoin(open_alerts, open_alerts.c.customer_id == Customer.id)
+        .limit(limit)
+        .execution_options(yield_per=_EXPORT_BATCH)
+    )
+    for (
+        customer_id,
+        name,
+        name_en,
+        uscc,
+        industry_code,
+        region_code,
+        status,
+        owner,
+        grade,
+        score,
+        pd,
+        rated_as_of,
+        alerts,
+        created_at,
+    ) in session.execute(statement):
+        yield CustomerExportRow(
+            customer_id=customer_id,
+            name=name,
+            name_en=name_en,
+            uscc=uscc,
+            industry_code=industry_code,
+            region_code=region_code,
+            status=status,
+            owner=owner,
+            grade=grade,
+            score=score,
+            pd=pd,
+            rated_as_of=rated_as_of,
+            open_alerts=alerts or 0,
+            created_at=created_at,
+        )
+
+
+def customers_by_id(session: Session, customer_ids: Collection[int]) -> dict[int, Customer]:
+    """The customers with these ids, in one query (ids of no customer are left out)."""
+    if not customer_ids:
+        return {}
+    found = session.scalars(select(Customer).where(Customer.id.in_(list(customer_ids))))
+    return {customer.id: customer for customer in found}
 
 
 def find_customer(session: Session, customer_id: int) -> Customer | None:

@@ -31,3 +31,12 @@ class RelationType(StrEnum):
     SUBSIDIARY = "subsidiary"
     SAME_LEGAL_REPRESENTATIVE = "same_legal_representative"
     GUARANTOR = "guarantor"
+
+
+class InteractionKind(StrEnum):
+    """How a user was in touch with the customer, as the interaction log records it."""
+
+    CALL = "call"
+    VISIT = "visit"
+    EMAIL = "email"
+    NOTE = "note"

@@ -29,12 +29,14 @@ from fengkong.collections import service as collections_service
 from fengkong.db import Base
 from fengkong.demo.generator import TABLES, Array, DemoData, TableRows, generate_demo
 from fengkong.events.spec import OutboxSpec
+from fengkong.exposure import service as exposure_service
 from fengkong.kit.bulk import insert_columns
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.provenance import DataSource
 from fengkong.kit.time import utcnow
 from fengkong.limits import service as limits_service
 from fengkong.monitoring import service as monitoring_service
+from fengkong.portfolio import service as portfolio_service
 from fengkong.settings import get_settings
 
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
@@ -155,6 +157,10 @@ def settle_demo(session: Session, actor: Actor, *, today: date) -> DemoSettlemen
     evaluated = monitoring_service.evaluate_customers(
         session, actor, customer_ids=None, as_of=today
     )
+    # The dashboard sums each customer's exposure snapshot: compute them for the whole book,
+    # then the dashboard's figures, so its first visit is as quick as the next.
+    exposure_service.refresh_exposures(session, actor, as_of=today)
+    portfolio_service.refresh_figures(session, today=today)
     return DemoSettlement(
         limits_granted=granted,
         dunning_notices=dunned.notices_issued,

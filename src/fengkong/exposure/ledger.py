@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
+    Numeric,
     Select,
     and_,
     case,
+    cast,
     func,
     literal,
     or_,
@@ -31,7 +35,7 @@ from fengkong.contracts.models import Contract
 from fengkong.contracts.status import ContractStatus
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.exposure.ageing import BUCKETS, DPD_1_30, DPD_31_60, DPD_61_90, DPD_90_PLUS, NOT_DUE
-from fengkong.exposure.models import FxRate, InvoiceDispute, Mitigant
+from fengkong.exposure.models import ExposureSnapshot, FxRate, InvoiceDispute, Mitigant
 from fengkong.exposure.status import DisputeStatus, MitigantKind, MitigantStatus
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -268,9 +272,12 @@ def fx_rates_on(session: Session, as_of: date, currencies: Iterable[str]) -> dic
 # --- the whole portfolio ----------------------------------------------------------------------
 
 
-def bucket_totals(session: Session, as_of: date) -> list[BucketRow]:
-    """Open balances of every customer by currency and ageing bucket, bucketed in SQL by
-    comparing due dates with the buckets' edges (portable: no date arithmetic in SQL)."""
+def bucket_totals(
+    session: Session, as_of: date, customer_ids: Sequence[int] | None = None
+) -> list[BucketRow]:
+    """Open balances of every customer (or those named) by currency and ageing bucket,
+    bucketed in SQL by comparing due dates with the buckets' edges (portable: no date
+    arithmetic in SQL)."""
     edges = [(as_of - timedelta(days=days)) for days in (0, 30, 60, 90)]
     bucket = case(
         (Invoice.due_date >= edges[0], literal(NOT_DUE)),
@@ -293,6 +300,8 @@ def bucket_totals(session: Session, as_of: date) -> list[BucketRow]:
         .where(*_open_invoice())
         .group_by(Invoice.customer_id, Invoice.currency, bucket)
     )
+    if customer_ids is not None:
+        statement = statement.where(Invoice.customer_id.in_(customer_ids))
     rows = []
     for customer_id, currency, name, outstanding, disputed, oldest in session.execute(statement):
         assert name in BUCKETS  # noqa: S101 - the CASE above yields only bucket names
@@ -302,8 +311,9 @@ def bucket_totals(session: Session, as_of: date) -> list[BucketRow]:
     return rows
 
 
-def customers(session: Session) -> list[CustomerRow]:
-    """Every customer not archived, with its current grade and PD (``None`` when unrated)."""
+def customers(session: Session, customer_ids: Sequence[int] | None = None) -> list[CustomerRow]:
+    """Every customer not archived (or those of them named), with its current grade and PD
+    (``None`` when unrated)."""
     statement = (
         select(
             Customer.id,
@@ -315,6 +325,8 @@ def customers(session: Session) -> list[CustomerRow]:
         .outerjoin(CustomerRating, CustomerRating.customer_id == Customer.id)
         .where(Customer.archived_at.is_(None))
     )
+    if customer_ids is not None:
+        statement = statement.where(Customer.id.in_(customer_ids))
     return [CustomerRow(*row) for row in session.execute(statement)]
 
 
@@ -341,3 +353,171 @@ def related_links(
             )
         )
     return [(left, right) for left, right in session.execute(statement)]
+
+
+# --- the snapshots ----------------------------------------------------------------------------
+
+SNAPSHOT_BUCKETS: dict[str, str] = {name: f"{name}_minor" for name in BUCKETS}
+"""Ageing bucket → its column in ``exposure_snapshots``."""
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotGroup:
+    """The snapshots of the customers sharing a grade, an industry section and a province."""
+
+    grade: str | None
+    section: str | None
+    province: str | None
+    snapshots: int
+    customers: int
+    """Of ``snapshots``, those with any exposure."""
+    buckets: dict[str, int]
+    overdue: int
+    gross_exposure: int
+    net_exposure: int
+    ead: int
+    expected_loss: int
+    unrated_ead: int
+    net_squared: float
+    oldest_as_of: date | None
+    last_computed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LossRow:
+    customer_id: int
+    name: str
+    grade: str
+    pd: float
+    ead: int
+    expected_loss: int
+
+
+def _expected_loss() -> ColumnElement[Decimal]:
+    """PD × loss at default, rounded half up to a minor unit per customer as ``compose`` does
+    (``round`` of a NUMERIC rounds half away from zero; PostgreSQL's ``round`` of a float
+    would round half to even)."""
+    return func.round(cast(CustomerRating.pd, Numeric) * ExposureSnapshot.loss_at_default)
+
+
+def _current_snapshots(statement: Select[Any]) -> Select[Any]:
+    return statement.join(Customer, Customer.id == ExposureSnapshot.customer_id).where(
+        Customer.archived_at.is_(None)
+    )
+
+
+def snapshot_groups(session: Session) -> list[SnapshotGroup]:
+    """Sums of the snapshots of customers not archived, by current grade, industry section and
+    province: one pass over the table, at most a few thousand groups for Python to roll up."""
+    snapshot = ExposureSnapshot
+    section = func.upper(func.substr(Customer.industry_code, 1, 1))
+    province = func.substr(Customer.region_code, 1, 2)
+    exposed = or_(snapshot.gross_exposure_minor > 0, snapshot.open_receivables_minor > 0)
+    net = cast(snapshot.net_exposure_minor, Float)
+    statement = _current_snapshots(
+        select(
+            CustomerRating.grade,
+            section,
+            province,
+            func.count(),
+            func.sum(case((exposed, 1), else_=0)),
+            func.sum(snapshot.overdue_minor),
+            func.sum(snapshot.gross_exposure_minor),
+            func.sum(snapshot.net_exposure_minor),
+            func.sum(snapshot.ead_minor),
+            func.sum(_expected_loss()),
+            func.sum(case((CustomerRating.pd.is_(None), snapshot.ead_minor), else_=0)),
+            func.sum(net * net),
+            func.min(snapshot.as_of),
+            func.max(snapshot.computed_at),
+            *(func.sum(getattr(snapshot, column)) for column in SNAPSHOT_BUCKETS.values()),
+        ).outerjoin(CustomerRating, CustomerRating.customer_id == snapshot.customer_id)
+    ).group_by(CustomerRating.grade, section, province)
+    groups = []
+    for row in session.execute(statement):
+        (grade, industry, region, count, exposed_count, overdue, gross, net_total, ead) = row[:9]
+        expected, unrated, squared, oldest, latest = row[9:14]
+        groups.append(
+            SnapshotGroup(
+                grade=grade,
+                section=industry or None,
+                province=region or None,
+                snapshots=int(count),
+                customers=int(exposed_count or 0),
+                buckets={
+                    name: int(amount or 0) for name, amount in zip(BUCKETS, row[14:], strict=True)
+                },
+                overdue=int(overdue or 0),
+                gross_exposure=int(gross or 0),
+                net_exposure=int(net_total or 0),
+                ead=int(ead or 0),
+                expected_loss=int(expected or 0),
+                unrated_ead=int(unrated or 0),
+                net_squared=float(squared or 0.0),
+                oldest_as_of=oldest,
+                last_computed_at=latest,
+            )
+        )
+    return groups
+
+
+def largest_net_exposures(session: Session, limit: int) -> list[int]:
+    """The ``limit`` largest net exposures (through the index on ``net_exposure_minor``)."""
+    statement = _current_snapshots(
+        select(ExposureSnapshot.net_exposure_minor).where(ExposureSnapshot.net_exposure_minor > 0)
+    )
+    return [
+        int(amount)
+        for amount in session.scalars(
+            statement.order_by(ExposureSnapshot.net_exposure_minor.desc()).limit(limit)
+        )
+    ]
+
+
+def largest_expected_losses(session: Session, limit: int) -> list[LossRow]:
+    """The rated customers with the ``limit`` largest expected losses (ties by id)."""
+    expected = _expected_loss()
+    statement = (
+        select(
+            Customer.id,
+            Customer.name,
+            CustomerRating.grade,
+            CustomerRating.pd,
+            ExposureSnapshot.ead_minor,
+            expected,
+        )
+        .join(Customer, Customer.id == ExposureSnapshot.customer_id)
+        .join(CustomerRating, CustomerRating.customer_id == ExposureSnapshot.customer_id)
+        .where(Customer.archived_at.is_(None), ExposureSnapshot.loss_at_default > 0)
+        .order_by(expected.desc(), Customer.id)
+        .limit(limit)
+    )
+    return [
+        LossRow(customer_id, name, grade, pd, int(ead), int(loss))
+        for customer_id, name, grade, pd, ead, loss in session.execute(statement)
+    ]
+
+
+def customers_without_snapshot(session: Session) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Customer)
+        .outerjoin(ExposureSnapshot, ExposureSnapshot.customer_id == Customer.id)
+        .where(Customer.archived_at.is_(None), ExposureSnapshot.customer_id.is_(None))
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def stale_snapshots(session: Session, as_of: date) -> bool:
+    """Whether the snapshots' ageing is older than ``as_of`` (or there are none while customers
+    exist). A customer still without one is the stream consumer's to compute, not a reason to
+    recompute everyone."""
+    oldest, count = session.execute(
+        select(func.min(ExposureSnapshot.as_of), func.count()).select_from(ExposureSnapshot)
+    ).one()
+    if count:
+        return bool(oldest < as_of)
+    return (
+        session.scalar(select(Customer.id).where(Customer.archived_at.is_(None)).limit(1))
+        is not None
+    )

@@ -1,13 +1,23 @@
 """Tables of the exposure area: mitigants that secure part of a customer's exposure, disputes
-raised against invoices, and exchange rates to the credit currency."""
+raised against invoices, exchange rates to the credit currency, and each customer's exposure as
+last computed (the portfolio dashboard's source)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.db import Base
@@ -28,6 +38,7 @@ from fengkong.kit.columns import (
     money,
 )
 from fengkong.kit.money import Money
+from fengkong.kit.time import utcnow
 
 
 class Mitigant(Sourced, Archivable, Timestamped, Versioned, Base):
@@ -117,3 +128,40 @@ class FxRate(Timestamped, Base):
     as_of: Mapped[date] = mapped_column()
     rate: Mapped[Decimal] = mapped_column(Numeric(18, 8))
     recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class ExposureSnapshot(Base):
+    """A customer's exposure as last computed, one row each, so the portfolio dashboard sums a
+    table of 100,000 rows instead of recomputing every ledger on each visit (docs/exposure.md).
+
+    Amounts are minor units of the credit currency, ageing as of ``as_of``. Expected loss is not
+    kept: it is the customer's current PD × ``loss_at_default``, so a new grade counts at once.
+    The stream consumer refreshes the customers whose data changed; a daily refresh moves
+    everyone's ageing to the new day.
+    """
+
+    __tablename__ = "exposure_snapshots"
+    __audited__: ClassVar[bool] = False
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[date] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    not_due_minor: Mapped[int] = minor_units()
+    dpd_1_30_minor: Mapped[int] = minor_units()
+    dpd_31_60_minor: Mapped[int] = minor_units()
+    dpd_61_90_minor: Mapped[int] = minor_units()
+    dpd_90_plus_minor: Mapped[int] = minor_units()
+    open_receivables_minor: Mapped[int] = minor_units()
+    overdue_minor: Mapped[int] = minor_units()
+    open_orders_minor: Mapped[int] = minor_units()
+    contract_commitments_minor: Mapped[int] = minor_units()
+    unapplied_payments_minor: Mapped[int] = minor_units()
+    gross_exposure_minor: Mapped[int] = minor_units()
+    mitigation_minor: Mapped[int] = minor_units()
+    net_exposure_minor: Mapped[int] = mapped_column(BigInteger, index=True)
+    ead_minor: Mapped[int] = minor_units()
+    loss_at_default: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    """Σ part × its LGD in minor units (fractional): what a default today would cost."""
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

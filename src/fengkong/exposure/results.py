@@ -4,7 +4,7 @@ credit currency. Kept apart from the service so the API shapes can import them t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from fengkong.exposure.loss import SecuredPart
 
@@ -148,3 +148,46 @@ class PortfolioExposure:
     top_groups: tuple[Ranked, ...]
     config_sha256: str
     unconverted: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LossRanked:
+    """A customer among the largest expected losses."""
+
+    customer_id: int
+    name: str
+    grade: str
+    pd: float
+    ead: int
+    expected_loss: int
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioSummary:
+    """The portfolio as the exposure snapshots hold it (``refresh_exposures``): what the
+    dashboard shows, read in a few aggregate queries however large the book. Expected loss uses
+    each customer's current PD."""
+
+    currency: str
+    as_of: date | None
+    """The oldest ageing date among the snapshots (``None`` while none has been computed)."""
+    computed_at: datetime | None
+    """When the latest snapshot was computed."""
+    customers: int
+    """Customers with any exposure."""
+    not_computed: int
+    """Customers (not archived) with no snapshot yet: not in these figures."""
+    receivables_by_bucket: dict[str, int]
+    open_receivables: int
+    overdue: int
+    gross_exposure: int
+    net_exposure: int
+    ead: int
+    expected_loss: int
+    unrated_ead: int
+    by_grade: tuple[Breakdown, ...]
+    by_industry: tuple[Breakdown, ...]
+    by_region: tuple[Breakdown, ...]
+    top_share: float
+    herfindahl: float
+    largest_losses: tuple[LossRanked, ...]

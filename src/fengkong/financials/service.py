@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+import polars as pl
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,19 @@ from fengkong.financials.schemas import (
     FinancialStatementCreate,
     FinancialStatementUpdate,
 )
-from fengkong.kit.money import Money
+from fengkong.kit.money import Money, currency_exponent
 from fengkong.kit.pagination import Page, PageRequest, paginate
 from fengkong.kit.schemas import MoneyIn
 from fengkong.records import archive, check_version, ensure_not_archived, field_error, restore
+from fengkong.scoring.features.financial import NAMES as RATIO_NAMES
+from fengkong.scoring.features.financial import statement_ratios
+from fengkong.scoring.ledgers import STATEMENTS_SCHEMA
+
+TREND_STATEMENTS = 12
+"""Statements a ratio trend shows: three years of quarters, or twelve years of annual accounts."""
+_TREND_LOOKBACK = 3 * TREND_STATEMENTS
+"""Statements read for a trend: enough older ones for the year-earlier growth of the oldest shown
+(quarterly, half-yearly and annual statements of the same year all count)."""
 
 
 class FinancialStatementNotFound(NotFound):
@@ -326,3 +336,59 @@ def restore_financial_statement(
     restore(statement)
     session.flush()
     return statement
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRatios:
+    """One statement's ratios, by feature name (``None`` where a line is missing or the base of
+    the ratio is not positive)."""
+
+    period_end: date
+    period_months: int
+    published_on: date
+    ratios: Mapping[str, float | None]
+
+
+def ratio_trend(
+    session: Session, actor: Actor, *, customer_id: int, statements: int = TREND_STATEMENTS
+) -> list[StatementRatios]:
+    """The customer's latest ``statements`` statements, oldest first, each with the ratios the
+    scorecard reads (``scoring.features.financial``: one set of formulas for scores and pages).
+    One query, bounded: a long history costs no more than its latest few years."""
+    lines = [getattr(FinancialStatement, f"{line}_minor") for line in STATEMENT_LINES]
+    rows = session.execute(
+        select(
+            FinancialStatement.period_end,
+            FinancialStatement.period_months,
+            FinancialStatement.published_on,
+            FinancialStatement.currency,
+            *lines,
+        )
+        .where(
+            FinancialStatement.customer_id == customer_id,
+            FinancialStatement.archived_at.is_(None),
+        )
+        .order_by(FinancialStatement.period_end.desc(), FinancialStatement.period_months.desc())
+        .limit(_TREND_LOOKBACK)
+    ).all()
+    if not rows:
+        return []
+    columns: dict[str, list[object]] = {name: [] for name in STATEMENTS_SCHEMA.names()}
+    for period_end, period_months, published_on, currency, *amounts in rows:
+        unit = 10.0 ** currency_exponent(currency)
+        columns["customer_id"].append(customer_id)
+        columns["period_end"].append(period_end)
+        columns["period_months"].append(period_months)
+        columns["published_on"].append(published_on)
+        for line, minor in zip(STATEMENT_LINES, amounts, strict=True):
+            columns[line].append(None if minor is None else minor / unit)
+    ratios = statement_ratios(pl.DataFrame(columns, schema=STATEMENTS_SCHEMA))
+    return [
+        StatementRatios(
+            period_end=row["period_end"],
+            period_months=row["period_months"],
+            published_on=row["published_on"],
+            ratios={name: row[name] for name in RATIO_NAMES},
+        )
+        for row in ratios.tail(statements).iter_rows(named=True)
+    ]

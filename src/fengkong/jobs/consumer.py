@@ -7,10 +7,11 @@ steps, the same on both backends:
   an id gap that an unfinished transaction may still fill (see ``_gap_is_final``), grouped into
   "customer → last event id";
 * **apply** (``apply_customers``): for each customer, lock its ``customer_stream_positions`` row,
-  take its events after that position up to the given id, rescore it and evaluate the monitoring
-  rules for it, then move the position and record a ``stream_batches`` row — all in the caller's
-  transaction. A batch delivered twice (a worker killed after the commit but before it
-  acknowledged the job, say) finds the position already moved and changes nothing.
+  take its events after that position up to the given id, rescore it, evaluate the monitoring
+  rules for it and refresh its exposure snapshot, then move the position and record a
+  ``stream_batches`` row — all in the caller's transaction. A batch delivered twice (a worker
+  killed after the commit but before it acknowledged the job, say) finds the position already
+  moved and changes nothing.
 
 Embedded mode (SQLite) does both in one transaction (``process_pending``); production mode
 (PostgreSQL) has a dispatcher enqueue one procrastinate job per partition of customers
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer
 from fengkong.events.models import Event
+from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.kit.time import business_today, utcnow
 from fengkong.monitoring import service as monitoring_service
@@ -208,8 +210,9 @@ def apply_customers(
     worker: str | None = None,
 ) -> ApplySummary:
     """Apply each customer's events after its position up to ``through[customer]``: rescore the
-    customers that still exist, evaluate the monitoring rules for them, then move their positions
-    and record one ``stream_batches`` row each — in the caller's transaction. Customers whose
+    customers that still exist, evaluate the monitoring rules for them and refresh their exposure
+    snapshots, then move their positions and record one ``stream_batches`` row each — in the
+    caller's transaction. Customers whose
     position is already at or past ``through`` are skipped (a redelivered job)."""
     moment = now or utcnow()
     day = as_of or business_today(get_settings().zone)
@@ -238,6 +241,8 @@ def apply_customers(
         monitoring_service.evaluate_customers(
             session, actor, customer_ids=existing, as_of=day, now=moment
         )
+        # The events that change a score change exposure too: the dashboard sums these rows.
+        exposure_service.refresh_exposures(session, actor, customer_ids=existing, as_of=day)
     batches = []
     for customer_id, found in pending.items():
         position = positions[customer_id]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
+import polars as pl
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from fengkong.contracts import service as contracts_service
 from fengkong.customers.service import resolve_customer
 from fengkong.errors import Conflict, NotFound, ValidationFailed
 from fengkong.kit.keyset import KeysetOrder, KeysetPage, keyset_page
-from fengkong.kit.money import Money
+from fengkong.kit.money import Money, currency_exponent
 from fengkong.kit.time import utcnow
 from fengkong.orders import service as orders_service
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
@@ -43,6 +44,8 @@ from fengkong.records import (
     field_error,
     restore,
 )
+from fengkong.scoring.features.payment import monthly_dpd
+from fengkong.scoring.ledgers import ALLOCATIONS_SCHEMA, INVOICES_SCHEMA
 
 
 class InvoiceNotFound(NotFound):
@@ -734,3 +737,110 @@ def restore_payment(
     restore(payment)
     session.flush()
     return payment
+
+
+PAYMENT_HISTORY_MONTHS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class MonthOfPayments:
+    """How the customer paid in the month ending ``month_end`` (the last one: up to the as-of
+    day): days past due weighted by amount and the worst, over the payments made in the month
+    and what was still open and past due at its end. ``None``: nothing to observe that month."""
+
+    month_end: date
+    weighted_dpd: float | None
+    max_dpd: int | None
+
+
+def _month_ends(as_of: date, months: int) -> list[date]:
+    """The ends of the ``months - 1`` calendar months before ``as_of``'s, then ``as_of``."""
+    ends = [as_of]
+    for _ in range(months - 1):
+        ends.append(ends[-1].replace(day=1) - timedelta(days=1))
+    return sorted(ends)
+
+
+def payment_history(
+    session: Session,
+    actor: Actor,
+    *,
+    customer_id: int,
+    as_of: date,
+    months: int = PAYMENT_HISTORY_MONTHS,
+) -> list[MonthOfPayments]:
+    """The customer's days past due month by month up to ``as_of``, by the rule the payment
+    features score with (``scoring.features.payment``). Only invoices that can touch the months
+    shown are read: issued in them, still open, or paid in them."""
+    ends = _month_ends(as_of, months)
+    start = ends[0].replace(day=1) - timedelta(days=1)
+    paid_in_window = (
+        select(PaymentAllocation.invoice_id)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(Payment.customer_id == customer_id, Payment.paid_on > start)
+    )
+    invoices = session.execute(
+        select(
+            Invoice.id, Invoice.issue_date, Invoice.due_date, Invoice.amount_minor, Invoice.currency
+        ).where(
+            Invoice.customer_id == customer_id,
+            Invoice.archived_at.is_(None),
+            Invoice.status != InvoiceStatus.CANCELLED,
+            Invoice.issue_date <= as_of,
+            or_(
+                Invoice.issue_date > start,
+                Invoice.outstanding_minor > 0,
+                Invoice.id.in_(paid_in_window),
+            ),
+        )
+    ).all()
+    if not invoices:
+        return [MonthOfPayments(end, None, None) for end in ends]
+    allocations = session.execute(
+        select(
+            PaymentAllocation.invoice_id,
+            Payment.paid_on,
+            PaymentAllocation.amount_minor,
+            Payment.currency,
+        )
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(
+            PaymentAllocation.invoice_id.in_([row.id for row in invoices]),
+            Payment.archived_at.is_(None),
+            Payment.paid_on <= as_of,
+        )
+    ).all()
+    units: dict[str, float] = {}
+
+    def major(minor: int, currency: str) -> float:
+        if currency not in units:
+            units[currency] = 10.0 ** currency_exponent(currency)
+        return minor / units[currency]
+
+    invoice_frame = pl.DataFrame(
+        [
+            (
+                row.id,
+                customer_id,
+                row.issue_date,
+                row.due_date,
+                major(row.amount_minor, row.currency),
+            )
+            for row in invoices
+        ],
+        schema=INVOICES_SCHEMA,
+        orient="row",
+    )
+    allocation_frame = pl.DataFrame(
+        [
+            (invoice_id, customer_id, paid_on, major(minor, currency))
+            for invoice_id, paid_on, minor, currency in allocations
+        ],
+        schema=ALLOCATIONS_SCHEMA,
+        orient="row",
+    )
+    monthly = monthly_dpd(invoice_frame, allocation_frame, ends)
+    return [
+        MonthOfPayments(row["month_end"], row["weighted_dpd"], row["max_dpd"])
+        for row in monthly.iter_rows(named=True)
+    ]

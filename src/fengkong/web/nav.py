@@ -13,6 +13,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.i18n import N_
 from fengkong.imports.kinds import KINDS
+from fengkong.web.settings_kinds import SETTINGS_PERMISSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "/models",
         Permission.MODELS_READ,
         N_("Scoring models with their versions, validation reports, approval and champion."),
+    ),
+    NavItem(
+        N_("Settings"),
+        "/settings",
+        SETTINGS_PERMISSIONS,
+        N_("Scorecards, grade scales, limit policies and rule sets by version; webhooks."),
     ),
 )
 

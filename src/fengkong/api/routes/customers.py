@@ -22,6 +22,7 @@ from fengkong.customers.status import CustomerStatus
 from fengkong.kit.schemas import PageOut
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import CustomerRating, Grade
+from fengkong.scoring.grading import RiskLevel
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=IdempotentRoute)
 
@@ -51,8 +52,16 @@ def list_customers(
     grade: Annotated[
         list[Grade] | None, Query(description="only customers rated with these grades")
     ] = None,
+    risk_level: Annotated[
+        list[RiskLevel] | None,
+        Query(description="only customers rated with a grade of these risk levels"),
+    ] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1000)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=1000)] = None,
+    alerts: Annotated[
+        service.AlertState | None,
+        Query(description="by open early-warning alerts: none, open, high (or worse), critical"),
+    ] = None,
     sort: service.CustomerSort = service.CustomerSort.NAME,
 ) -> CustomerPage:
     result = service.list_customers(
@@ -66,8 +75,10 @@ def list_customers(
             owner_id=owner_id,
             include_archived=include_archived,
             grades=tuple(grade or ()),
+            risk_levels=tuple(risk_level or ()),
             min_score=min_score,
             max_score=max_score,
+            alerts=alerts,
         ),
         sort=sort,
         page=page,

@@ -36,19 +36,17 @@ def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     return pl.when(denominator > 0).then(numerator / denominator)
 
 
-def financial_features(statements: pl.DataFrame, as_of: date) -> pl.LazyFrame:
-    published = (
-        statements.lazy()
-        .filter(days("published_on") <= day_number(as_of))
-        .with_columns(
-            month_index=pl.col("period_end").dt.year() * 12 + pl.col("period_end").dt.month()
-        )
+def _indexed(statements: pl.LazyFrame) -> pl.LazyFrame:
+    return statements.with_columns(
+        month_index=pl.col("period_end").dt.year() * 12 + pl.col("period_end").dt.month()
     )
-    latest = published.sort("customer_id", "period_end", "period_months").unique(
-        "customer_id", keep="last", maintain_order=False
-    )
+
+
+def _ratios(chosen: pl.LazyFrame, known: pl.LazyFrame, *keys: str) -> pl.LazyFrame:
+    """The ratios of each ``chosen`` statement, its year-earlier statement looked up among
+    ``known``; ``keys`` are the columns kept to say which statement a row is."""
     year_earlier = (
-        published.sort("period_end")
+        known.sort("period_end")
         .unique(["customer_id", "period_months", "month_index"], keep="last")
         .select(
             "customer_id",
@@ -59,10 +57,10 @@ def financial_features(statements: pl.DataFrame, as_of: date) -> pl.LazyFrame:
         )
     )
     annualise = 12.0 / pl.col("period_months")
-    return latest.join(
+    return chosen.join(
         year_earlier, on=["customer_id", "period_months", "month_index"], how="left"
     ).select(
-        "customer_id",
+        *keys,
         _ratio(pl.col("total_liabilities"), pl.col("total_assets")).alias("debt_to_asset"),
         _ratio(pl.col("current_assets"), pl.col("current_liabilities")).alias("current_ratio"),
         _ratio(pl.col("current_assets") - pl.col("inventory"), pl.col("current_liabilities")).alias(
@@ -82,3 +80,23 @@ def financial_features(statements: pl.DataFrame, as_of: date) -> pl.LazyFrame:
             "equity_growth_yoy"
         ),
     )
+
+
+def financial_features(statements: pl.DataFrame, as_of: date) -> pl.LazyFrame:
+    published = _indexed(statements.lazy().filter(days("published_on") <= day_number(as_of)))
+    latest = published.sort("customer_id", "period_end", "period_months").unique(
+        "customer_id", keep="last", maintain_order=False
+    )
+    return _ratios(latest, published, "customer_id")
+
+
+def statement_ratios(statements: pl.DataFrame) -> pl.DataFrame:
+    """The ratios of every statement on its own, oldest period first: a customer's trend, by the
+    formulas the scorecard reads. Of two statements ending the same day, the longer period
+    stands (as for the features); growth compares with the year-earlier statement on file."""
+    indexed = _indexed(statements.lazy())
+    chosen = indexed.sort("customer_id", "period_end", "period_months").unique(
+        ["customer_id", "period_end"], keep="last", maintain_order=False
+    )
+    keys = ("customer_id", "period_end", "period_months", "published_on")
+    return _ratios(chosen, indexed, *keys).sort("customer_id", "period_end").collect()

@@ -12,6 +12,7 @@ late 100,000-yuan invoice weighs a hundred times a late 1,000-yuan one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
@@ -170,4 +171,89 @@ def payment_features(
             (pl.col("weighted_dpd_3m") - pl.col("weighted_dpd_then")).alias("dpd_trend"),
             pl.col("open_total").alias(OPEN_RECEIVABLES),
         )
+    )
+
+
+def monthly_dpd(
+    invoices: pl.DataFrame, allocations: pl.DataFrame, month_ends: Sequence[date]
+) -> pl.DataFrame:
+    """Payment behaviour month by month, by the rule above with a window of one month: the month
+    ending on each of ``month_ends`` (and starting after the one before) observes the paid parts
+    paid in it and the open parts past due at its end.
+
+    One row per customer with an invoice and per month, oldest first: ``weighted_dpd`` (days past
+    due weighted by amount; null when the month observed nothing), ``max_dpd`` (null likewise),
+    ``paid`` (amount paid in the month) and ``overdue`` (amount open and past due at its end).
+    Every invoice meets every month, so this is for one customer's page or a few customers, not
+    for a portfolio.
+    """
+    ends = sorted(set(month_ends))
+    months = pl.DataFrame(
+        {
+            "month_end": ends,
+            "start": [day_number(day) for day in [months_before(ends[0], 1), *ends[:-1]]],
+            "end": [day_number(day) for day in ends],
+        },
+        schema={"month_end": pl.Date, "start": pl.Int32, "end": pl.Int32},
+    ).lazy()
+    issued = invoices.lazy().select(
+        "invoice_id",
+        "customer_id",
+        days("issue_date").alias("issued"),
+        days("due_date").alias("due"),
+        "amount",
+    )
+    paid_parts = (
+        allocations.lazy()
+        .select("invoice_id", days("paid_on").alias("paid"), pl.col("amount").alias("part"))
+        .join(issued.select("invoice_id", "customer_id", "due"), on="invoice_id", how="inner")
+        .with_columns(dpd=(pl.col("paid") - pl.col("due")).clip(lower_bound=0))
+        .join(months, how="cross")
+    )
+    in_month = (pl.col("paid") > pl.col("start")) & (pl.col("paid") <= pl.col("end"))
+    by_payment = paid_parts.group_by("customer_id", "month_end").agg(
+        paid=_where(in_month, pl.col("part")).sum(),
+        paid_days=_where(in_month, pl.col("part") * pl.col("dpd")).sum(),
+        paid_max_dpd=_where(in_month, pl.col("dpd")).max(),
+    )
+    paid_by_end = (
+        paid_parts.filter(pl.col("paid") <= pl.col("end"))
+        .group_by("invoice_id", "month_end")
+        .agg(paid_by_end=pl.col("part").sum())
+    )
+    open_parts = (
+        issued.join(months, how="cross")
+        .filter(pl.col("issued") <= pl.col("end"))
+        .join(paid_by_end, on=["invoice_id", "month_end"], how="left")
+        .with_columns(
+            open=(pl.col("amount") - pl.col("paid_by_end").fill_null(0.0)).clip(lower_bound=0.0),
+            late=pl.col("end") - pl.col("due"),
+        )
+    )
+    past_due = pl.col("late") > 0
+    by_invoice = open_parts.group_by("customer_id", "month_end").agg(
+        overdue=_where(past_due, pl.col("open")).sum(),
+        open_days=_where(past_due, pl.col("open") * pl.col("late")).sum(),
+        open_max_dpd=_where(past_due & (pl.col("open") > 0), pl.col("late")).max(),
+    )
+    weight = pl.col("paid") + pl.col("overdue")
+    return (
+        issued.select("customer_id")
+        .unique()
+        .join(months.select("month_end"), how="cross")
+        .join(by_payment, on=["customer_id", "month_end"], how="left")
+        .join(by_invoice, on=["customer_id", "month_end"], how="left")
+        .with_columns(pl.col("paid", "paid_days", "overdue", "open_days").fill_null(0.0))
+        .select(
+            "customer_id",
+            "month_end",
+            pl.when(weight > 0)
+            .then((pl.col("paid_days") + pl.col("open_days")) / weight)
+            .alias("weighted_dpd"),
+            pl.max_horizontal("paid_max_dpd", "open_max_dpd").alias("max_dpd"),
+            "paid",
+            "overdue",
+        )
+        .sort("customer_id", "month_end")
+        .collect()
     )

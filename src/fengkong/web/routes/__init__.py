@@ -19,6 +19,7 @@ from fengkong.web.routes import (
     quality,
     reviews,
     risk,
+    settings,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     alerts.router,
     reviews.router,
     notifications.router,
+    settings.router,
 )

@@ -1,6 +1,6 @@
 """Exposure in the UI: the customer page's "Exposure" section (ageing bar, gross → mitigants →
-net → EAD, PD × LGD × EAD = EL, the mitigants) and the home dashboard's portfolio charts. No
-routes of its own: the customer page and the home page include what these functions return."""
+net → EAD, PD × LGD × EAD = EL, the mitigants). No routes of its own: the customer page
+includes what ``customer_section`` returns (the dashboard is ``web.routes.home``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.ageing import BUCKETS
-from fengkong.exposure.results import CREDIT_CURRENCY, CustomerExposure, PortfolioExposure
+from fengkong.exposure.results import CREDIT_CURRENCY, CustomerExposure
 from fengkong.exposure.status import MitigantKind, MitigantStatus
 from fengkong.i18n import N_, translations
 from fengkong.kit.money import Money
@@ -44,8 +44,6 @@ MITIGANT_STATUS_LABELS: dict[MitigantStatus, str] = {
     MitigantStatus.RELEASED: N_("Released"),
     MitigantStatus.EXPIRED: N_("Expired"),
 }
-UNRATED = N_("Unrated")
-UNKNOWN = N_("Unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,53 +175,3 @@ def customer_section(
         ),
     )
     return {"exposure_section": section}
-
-
-def _portfolio_chart(result: PortfolioExposure, show: _Show) -> dict[str, Any]:
-    """The dashboard's charts: EAD and EL by grade, EAD by industry section, the ageing."""
-
-    def key(text: str, unknown: str) -> str:
-        return show.gettext(unknown) if text in ("unrated", "unknown") else text
-
-    return {
-        "locale": "ZH" if show.locale == "zh_CN" else "EN",
-        "grades": [key(row.key, UNRATED) for row in result.by_grade],
-        "grade_ead": [row.ead / 100 for row in result.by_grade],
-        "grade_el": [row.expected_loss / 100 for row in result.by_grade],
-        "industries": [key(row.key, UNKNOWN) for row in result.by_industry],
-        "industry_ead": [row.ead / 100 for row in result.by_industry],
-        "buckets": [show.gettext(BUCKET_LABELS[name]) for name in BUCKETS],
-        "bucket_amounts": [result.receivables_by_bucket[name] / 100 for name in BUCKETS],
-        "text": {
-            "ead": show.gettext("Exposure at default"),
-            "el": show.gettext("Expected loss"),
-            "receivables": show.gettext("Open receivables"),
-        },
-    }
-
-
-def portfolio_section(request: Request, session: Session, actor: Actor) -> dict[str, Any]:
-    """The home dashboard's portfolio exposure; nothing without ``exposure:read``."""
-    if not actor.can(Permission.EXPOSURE_READ):
-        return {"portfolio": None}
-    locale = request_locale(request)
-    zone = app_settings(request).zone
-    show = _Show(locale, Formatter(locale, zone))
-    result = exposure_service.portfolio_exposure(session, actor, as_of=business_today(zone))
-    return {
-        "portfolio": {
-            "result": result,
-            "gross": show.money(result.gross_exposure),
-            "net": show.money(result.net_exposure),
-            "ead": show.money(result.ead),
-            "expected_loss": show.money(result.expected_loss),
-            "top_share": show.share(result.top_share),
-            "hhi": f"{result.herfindahl * 10_000:,.0f}",
-            "group_top_share": show.share(result.group_top_share),
-            "top": [
-                (row.key, row.name, show.money(row.net_exposure), show.share(row.share))
-                for row in result.top
-            ],
-            "chart": _portfolio_chart(result, show),
-        }
-    }

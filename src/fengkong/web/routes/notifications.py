@@ -30,6 +30,7 @@ TOPIC_LABELS: dict[str, str] = {
     "alert.raised": N_("Alert raised"),
     "alert.escalated": N_("Alert escalated"),
     "review.overdue": N_("Review overdue"),
+    "model.drifted": N_("Model drifted"),
 }
 _SAVED = N_("Preference saved.")
 _REMOVED = N_("Preference removed.")

@@ -1,6 +1,6 @@
-// Exposure charts: the customer page's ageing bar and the dashboard's portfolio charts. Data
-// comes from <script type="application/json"> elements the server renders (no inline scripts,
-// so a strict CSP stays possible); the SVG renderer keeps the charts testable from the DOM.
+// The customer page's exposure chart: the ageing bar. Data comes from a
+// <script type="application/json"> element the server renders (no inline scripts, so a strict
+// CSP stays possible); the SVG renderer keeps the chart testable from the DOM.
 (function () {
   "use strict";
 
@@ -49,42 +49,5 @@
     });
   }
 
-  function bars(container, data) {
-    var kind = container.dataset.portfolioChart;
-    var categories = data[kind];
-    var series;
-    if (kind === "grades") {
-      series = [
-        { type: "bar", name: data.text.ead, data: data.grade_ead },
-        { type: "bar", name: data.text.el, data: data.grade_el },
-      ];
-    } else if (kind === "industries") {
-      series = [{ type: "bar", name: data.text.ead, data: data.industry_ead }];
-    } else {
-      series = [
-        {
-          type: "bar",
-          name: data.text.receivables,
-          data: data.bucket_amounts.map(function (value, index) {
-            return { value: value, itemStyle: { color: BUCKET_COLOURS[index] } };
-          }),
-        },
-      ];
-    }
-    init(container, data.locale).setOption({
-      animation: false,
-      legend: { show: series.length > 1, top: 0 },
-      grid: { left: 64, right: 16, top: 32, bottom: 32 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: categories },
-      yAxis: { type: "value" },
-      series: series,
-    });
-  }
-
   document.querySelectorAll("[data-exposure-chart]").forEach(ageing);
-  document.querySelectorAll("[data-portfolio-chart]").forEach(function (container) {
-    var data = read(container.dataset.chartData);
-    if (data) bars(container, data);
-  });
 })();
