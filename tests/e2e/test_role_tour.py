@@ -1,7 +1,7 @@
 """Every role, in a real Chromium, on demo data: sign in, open the dashboard, filter the customer
-list, open a customer, switch the language both ways, and visit every page of the menu — with no
-console error, no failed page script and no request leaving the machine. Each page is saved as a
-screenshot under ``test-artifacts/tour/``."""
+list, open a customer, switch the language both ways, and visit every page of the menu in each
+language — with no console error, no failed page script and no request leaving the machine. Each
+page is saved as a screenshot under ``test-artifacts/tour/``."""
 
 from __future__ import annotations
 
@@ -169,6 +169,13 @@ def test_each_role_tours_the_ui_without_a_console_error(
             )
         _switch_language(page, "中文", "zh-CN")
         _shot(page, folder, f"{role.value}-back-in-zh")
+        for path in menu:
+            response = page.goto(f"{base}{path}")
+            assert response is not None, path
+            assert response.status == 200, path
+            expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+            name = path.strip("/") or "dashboard"
+            _shot(page, folder, f"{role.value}-{name}-zh", full_page=False)
     except Error:
         _shot(page, folder, f"{role.value}-failure")
         raise
