@@ -153,6 +153,7 @@ def demo(
     typer.echo(f"  credit limits granted from the limit policy: {settled.limits_granted:,}")
     typer.echo(f"  dunning notices issued: {settled.dunning_notices:,}")
     typer.echo(f"  early-warning alerts raised: {settled.alerts_raised:,}")
+    typer.echo(f"  periodic reviews scheduled: {settled.reviews_scheduled:,}")
     if summary.users:
         typer.echo("demo users (passwords are shown only now):")
         for user in summary.users:

@@ -37,6 +37,7 @@ from fengkong.kit.time import utcnow
 from fengkong.limits import service as limits_service
 from fengkong.monitoring import service as monitoring_service
 from fengkong.portfolio import service as portfolio_service
+from fengkong.reviews import service as reviews_service
 from fengkong.settings import get_settings
 
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
@@ -145,18 +146,21 @@ class DemoSettlement:
     limits_granted: int
     dunning_notices: int
     alerts_raised: int
+    reviews_scheduled: int
 
 
 def settle_demo(session: Session, actor: Actor, *, today: date) -> DemoSettlement:
     """What a credit team would have done by ``today`` with the scored demo book: a permanent limit
     from the limit policy where it recommends one (so credit checks have limits to check
-    against), a dunning run (the worklist and notices have something to show) and an evaluation
-    of the early-warning rules (the alerts inbox too)."""
+    against), a dunning run (the worklist and notices have something to show), an evaluation
+    of the early-warning rules (the alerts inbox too) and each active customer's next periodic
+    review by its grade's cadence."""
     granted = limits_service.grant_policy_limits(session, actor, today=today)
     dunned = collections_service.run_dunning(session, actor, today=today)
     evaluated = monitoring_service.evaluate_customers(
         session, actor, customer_ids=None, as_of=today
     )
+    scheduled = reviews_service.schedule_reviews(session, actor, today=today)
     # The dashboard sums each customer's exposure snapshot: compute them for the whole book,
     # then the dashboard's figures, so its first visit is as quick as the next.
     exposure_service.refresh_exposures(session, actor, as_of=today)
@@ -165,6 +169,7 @@ def settle_demo(session: Session, actor: Actor, *, today: date) -> DemoSettlemen
         limits_granted=granted,
         dunning_notices=dunned.notices_issued,
         alerts_raised=len(evaluated.raised),
+        reviews_scheduled=scheduled.created,
     )
 
 

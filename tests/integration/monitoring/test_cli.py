@@ -43,6 +43,9 @@ def test_the_demo_raises_its_alerts_once_evaluating_again_raises_none_and_escala
     raised = _count(database_url, tables.Alert)
     assert raised > 0
     assert f"early-warning alerts raised: {raised:,}" in demo.output
+    scheduled = _count(database_url, tables.Review)
+    assert scheduled > 0
+    assert f"periodic reviews scheduled: {scheduled:,}" in demo.output
     again = runner.invoke(app, ["monitor", "evaluate", "--date", "2026-06-30"])
     assert again.exit_code == 0, again.output
     assert "rule set v1 on 2026-06-30 over 40 customer(s)" in again.output
