@@ -17,12 +17,12 @@ safe to run from several places:
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date
 
 from fengkong.auth.actor import Actor
 from fengkong.db import Database
 from fengkong.exposure import service as exposure_service
+from fengkong.jobs.loop import BackgroundLoop
 from fengkong.kit.time import business_today
 from fengkong.models import drift
 from fengkong.portfolio import service as portfolio_service
@@ -64,30 +64,17 @@ def run_daily_jobs(database: Database, *, today: date | None = None) -> list[dri
     return results
 
 
-class DailyLoop:
-    """Embedded mode: the daily jobs in a daemon thread of ``fengkong serve``."""
+class DailyLoop(BackgroundLoop):
+    """Embedded mode: the daily jobs in a daemon thread of ``fengkong serve``, at start and then
+    every ``interval_seconds``."""
+
+    thread_name = "fengkong-daily"
+    failure = "the daily jobs failed; retrying next interval"
 
     def __init__(self, database: Database, *, interval_seconds: float = LOOP_INTERVAL_SECONDS):
-        if interval_seconds <= 0:
-            raise ValueError("the daily-jobs interval must be positive")
+        super().__init__(interval_seconds=interval_seconds, first_wait=0.0)
         self.database = database
-        self.interval_seconds = interval_seconds
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fengkong-daily", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        wait = 0.0
-        while not self._stopping.wait(wait):
-            wait = self.interval_seconds
-            try:
-                run_daily_jobs(self.database)
-            except Exception:
-                logger.exception("the daily jobs failed; retrying next interval")
+    def step(self) -> float:
+        run_daily_jobs(self.database)
+        return self.interval_seconds

@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import socket
-import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -43,6 +42,7 @@ from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.jobs import consumer, periodic
 from fengkong.jobs.consumer import DEFAULT_WINDOW, PassSummary
+from fengkong.jobs.loop import BackgroundLoop
 from fengkong.kit.time import utcnow
 from fengkong.settings import get_settings
 
@@ -209,9 +209,12 @@ def make_app(url: str) -> procrastinate.App:
     return app
 
 
-class DispatchLoop:
+class DispatchLoop(BackgroundLoop):
     """Dispatches the stream every ``interval_seconds`` (at once again while a full window was
     read), in a daemon thread beside the procrastinate worker."""
+
+    thread_name = "fengkong-dispatch"
+    failure = "dispatching the event stream failed; retrying"
 
     def __init__(
         self,
@@ -221,36 +224,19 @@ class DispatchLoop:
         stalled_after: float = STALLED_AFTER,
         limit: int = DEFAULT_WINDOW,
     ) -> None:
+        super().__init__(interval_seconds=interval_seconds, first_wait=0.0)
         self.database = database
-        self.interval_seconds = interval_seconds
         self.stalled_after = stalled_after
         self.limit = limit
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fengkong-dispatch", daemon=True)
 
     def run_once(self) -> PassSummary:
         with self.database.session_scope(actor=WORKER_ACTOR) as session:
             requeue_stalled(session, stalled_after=self.stalled_after)
             return dispatch(session, limit=self.limit)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        wait = 0.0
-        while not self._stopping.wait(wait):
-            try:
-                summary = self.run_once()
-            except Exception:
-                logger.exception("dispatching the event stream failed; retrying")
-                wait = self.interval_seconds
-                continue
-            wait = 0.0 if summary.events >= self.limit else self.interval_seconds
+    def step(self) -> float:
+        summary = self.run_once()
+        return 0.0 if summary.events >= self.limit else self.interval_seconds
 
 
 def run_worker(
