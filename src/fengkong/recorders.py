@@ -210,6 +210,37 @@ def install(target: sessionmaker[Session]) -> None:
     event.listen(target, "after_flush", _after_flush)
 
 
+def record_action(
+    session: Session,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    details: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> None:
+    """Audit something that is not a row change: a sign-in, an export, a view of personal data.
+
+    ``actor`` defaults to the session's; pass one for events without a signed-in actor (a failed
+    sign-in names the username tried)."""
+    who = actor if actor is not None else actor_of(session)
+    session.connection().execute(
+        insert(AuditEntry),
+        [
+            {
+                "occurred_at": utcnow(),
+                "actor_id": who.user_id,
+                "actor_username": who.username,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "before": None,
+                "after": to_jsonable(details) if details is not None else None,
+            }
+        ],
+    )
+
+
 def record_bulk_load(
     session: Session,
     *,
@@ -219,21 +250,5 @@ def record_bulk_load(
     events: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Audit a bulk write once, and append its per-record events, for loads that bypass the ORM."""
-    actor = actor_of(session)
-    connection = session.connection()
-    connection.execute(
-        insert(AuditEntry),
-        [
-            {
-                "occurred_at": utcnow(),
-                "actor_id": actor.user_id,
-                "actor_username": actor.username,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": "*",
-                "before": None,
-                "after": to_jsonable(summary),
-            }
-        ],
-    )
-    insert_rows(connection, Base.metadata.tables[Event.__tablename__], events)
+    record_action(session, action=action, entity_type=entity_type, entity_id="*", details=summary)
+    insert_rows(session.connection(), Base.metadata.tables[Event.__tablename__], events)

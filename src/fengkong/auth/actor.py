@@ -12,10 +12,16 @@ class Actor:
     user_id: int | None
     username: str
     role: Role
+    # An API token may be limited to some of its user's permissions (``None``: all of them).
+    token_scopes: frozenset[Permission] | None = None
+    # The region (an administrative-division code prefix) whose customers a user without
+    # ``customers:all`` sees besides the ones they own.
+    region_code: str | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
-        return permissions_of(self.role)
+        granted = permissions_of(self.role)
+        return granted if self.token_scopes is None else granted & self.token_scopes
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -57,12 +57,20 @@ class Permission(StrEnum):
     REVIEWS_WRITE = "reviews:write"
     NOTIFICATIONS_MANAGE = "notifications:manage"
     AUDIT_READ = "audit:read"
+    # customers:all sees every customer; without it a user sees the customers they own and those
+    # of their region (sales). pii:read sees personal data unmasked (every view is audited).
+    # pipl:manage answers data subjects' requests (export, erase) under PIPL.
+    CUSTOMERS_ALL = "customers:all"
+    PII_READ = "pii:read"
+    PIPL_MANAGE = "pipl:manage"
     USERS_MANAGE = "users:manage"
 
 
 _READ = frozenset(
-    p for p in Permission if p.value.endswith(":read") and p is not Permission.AUDIT_READ
-)
+    p
+    for p in Permission
+    if p.value.endswith(":read") and p not in (Permission.AUDIT_READ, Permission.PII_READ)
+) | {Permission.CUSTOMERS_ALL}
 _DATA_WRITE = frozenset(
     {
         Permission.CUSTOMERS_WRITE,
@@ -103,6 +111,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | _CREDIT_CHECKS
     | _LIMITS
     | {
+        Permission.PII_READ,
         Permission.RISK_ASSESS,
         Permission.RISK_WRITE,
         Permission.CREDIT_CHECKS_CONFIGURE,
@@ -120,6 +129,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | _CREDIT_CHECKS
     | _LIMITS
     | {
+        Permission.PII_READ,
         Permission.RISK_ASSESS,
         Permission.MODELS_WRITE,
         Permission.ALERTS_WRITE,
