@@ -2,7 +2,8 @@
 the same transaction.
 
 Hooking the flush means no service can forget either: a create, update or delete of any mapped
-table leaves an audit entry naming the actor (taken from ``session.info["actor"]``), and tables
+table leaves an audit entry naming the actor (taken from ``session.info["actor"]``), appended to
+the audit hash chain (``fengkong.audit.chain``), and tables
 that declare ``__outbox__`` leave an event for monitoring. Bulk loads that bypass the ORM write both
 through ``record_bulk_load`` themselves.
 """
@@ -10,14 +11,15 @@ through ``record_bulk_load`` themselves.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import InstanceState, Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
-from fengkong.audit.models import AuditEntry
+from fengkong.audit.chain import append_entries
 from fengkong.auth.actor import Actor
 from fengkong.db import Base
 from fengkong.events.models import Event
@@ -30,6 +32,7 @@ from fengkong.kit.time import utcnow
 
 _NEVER_DIFFED = frozenset({"updated_at", "created_at", "sourced_at"})
 _REDACTED = "***"
+_HELD_BACK = "audit_held_back"
 
 
 class MissingActor(RuntimeError):
@@ -199,10 +202,38 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
                     payload.setdefault(key, getattr(state.obj(), key))
                 event_rows.append(_event_row(event_type, state, spec, payload))
     connection = session.connection()
-    if audit_rows:
-        connection.execute(insert(AuditEntry), audit_rows)
+    _append_audit(session, audit_rows)
     if event_rows:
         connection.execute(insert(Event), event_rows)
+
+
+def _append_audit(session: Session, rows: list[dict[str, Any]]) -> None:
+    held_back: list[dict[str, Any]] | None = session.info.get(_HELD_BACK)
+    if held_back is not None:
+        held_back.extend(rows)
+    else:
+        append_entries(session.connection(), rows)
+
+
+@contextmanager
+def audit_at_end(session: Session) -> Iterator[None]:
+    """Hold back the block's audit entries and append them to the chain when it ends.
+
+    Appending takes the chain's lock until commit, so a long batch (the stream consumer's) that
+    audited its first write would keep every other writer waiting for the whole batch; held back,
+    the lock is held only from the end of the block to commit. Entries of a block that raises are
+    dropped with the rest of its work."""
+    if _HELD_BACK in session.info:
+        yield
+        return
+    held_back: list[dict[str, Any]] = []
+    session.info[_HELD_BACK] = held_back
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info.pop(_HELD_BACK, None)
+    append_entries(session.connection(), held_back)
 
 
 def install(target: sessionmaker[Session]) -> None:
@@ -224,8 +255,8 @@ def record_action(
     ``actor`` defaults to the session's; pass one for events without a signed-in actor (a failed
     sign-in names the username tried)."""
     who = actor if actor is not None else actor_of(session)
-    session.connection().execute(
-        insert(AuditEntry),
+    _append_audit(
+        session,
         [
             {
                 "occurred_at": utcnow(),

@@ -1,3 +1,5 @@
+"""The audit log's table: one row per change or audited action, hash-chained, append-only."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,7 +16,11 @@ from fengkong.kit.time import utcnow
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     __audited__: ClassVar[bool] = False
-    __table_args__ = (Index(None, "entity_type", "entity_id"),)
+    # A unique prev_hash: two entries claiming the same predecessor (a fork) cannot both exist.
+    __table_args__ = (
+        Index(None, "entity_type", "entity_id"),
+        Index(None, "prev_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -25,3 +31,6 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column()
     after: Mapped[dict[str, Any] | None] = mapped_column()
+    # The hash chain (fengkong.audit.chain): hex SHA-256 of the previous entry and of this one.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))

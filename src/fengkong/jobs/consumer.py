@@ -29,6 +29,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from fengkong import recorders
 from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer
 from fengkong.events.models import Event
@@ -235,14 +236,15 @@ def apply_customers(
         return ApplySummary(customers=0, events=0, skipped=skipped)
     existing = sorted(_existing(session, sorted(pending)))
     if existing:
-        risk_service.score_customers(
-            session, actor, customer_ids=existing, as_of=day, trigger=ScoreTrigger.CHANGED
-        )
-        monitoring_service.evaluate_customers(
-            session, actor, customer_ids=existing, as_of=day, now=moment
-        )
-        # The events that change a score change exposure too: the dashboard sums these rows.
-        exposure_service.refresh_exposures(session, actor, customer_ids=existing, as_of=day)
+        with recorders.audit_at_end(session):
+            risk_service.score_customers(
+                session, actor, customer_ids=existing, as_of=day, trigger=ScoreTrigger.CHANGED
+            )
+            monitoring_service.evaluate_customers(
+                session, actor, customer_ids=existing, as_of=day, now=moment
+            )
+            # The events that change a score change exposure too: the dashboard sums these rows.
+            exposure_service.refresh_exposures(session, actor, customer_ids=existing, as_of=day)
     batches = []
     for customer_id, found in pending.items():
         position = positions[customer_id]

@@ -1,0 +1,1 @@
+"""Backup and restore of the whole database, proven by per-table checksums and the audit chain."""

@@ -1,0 +1,83 @@
+"""Twenty writers committing audited work at the same moment, with real connections and commits:
+the chain neither forks nor breaks, and every entry is in it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fengkong import recorders
+from fengkong.audit.chain import verify_chain
+from fengkong.audit.models import AuditEntry
+from fengkong.auth.actor import Actor
+from fengkong.database import open_database, upgrade
+from fengkong.db import Database
+from tests.conftest import BACKENDS, throwaway_database_url
+from tests.factories import CustomerFactory, make_uscc
+
+WRITERS = 20
+ROUNDS = 3
+ENTRIES_PER_ROUND = 3  # the customer's create, an export action, the customer's update
+
+
+@pytest.fixture(params=BACKENDS)
+def committed_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with throwaway_database_url(request.param, tmp_path) as url:
+        upgrade(url)
+        database = open_database(url)
+        try:
+            yield database
+        finally:
+            database.dispose()
+
+
+def _write(database: Database, writer: int, start: threading.Barrier) -> None:
+    actor = Actor.system(f"writer{writer}")
+    start.wait()
+    for round_number in range(ROUNDS):
+        serial = 10_000 + writer * 100 + round_number
+        with database.session_scope(actor=actor) as session:
+            customer = CustomerFactory.build(
+                uscc=make_uscc(serial), name=f"并发写入测试公司{serial}"
+            )
+            session.add(customer)
+            session.flush()
+            recorders.record_action(
+                session,
+                action="export",
+                entity_type="customers",
+                entity_id=str(customer.id),
+                details={"writer": writer, "round": round_number},
+            )
+            customer.name_en = f"Concurrent Writer {serial}"
+
+
+def test_twenty_concurrent_writers_leave_one_unbroken_chain(committed_database: Database) -> None:
+    with committed_database.engine.connect() as connection:
+        existing = connection.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    start = threading.Barrier(WRITERS)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        futures = [pool.submit(_write, committed_database, n, start) for n in range(WRITERS)]
+    for future in futures:
+        future.result()
+
+    with committed_database.engine.connect() as connection:
+        forks = connection.execute(
+            select(AuditEntry.prev_hash).group_by(AuditEntry.prev_hash).having(func.count() > 1)
+        ).all()
+        report = verify_chain(connection)
+        writers = connection.scalar(
+            select(func.count(func.distinct(AuditEntry.actor_username))).where(
+                AuditEntry.actor_username.like("writer%")
+            )
+        )
+
+    assert forks == []
+    assert report.intact, report.broken
+    assert report.checked == existing + WRITERS * ROUNDS * ENTRIES_PER_ROUND
+    assert writers == WRITERS
