@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from fengkong.auth import passwords, tokens
 from fengkong.auth.actor import Actor
 from fengkong.auth.models import ApiToken, User
-from fengkong.auth.roles import Permission, Role
+from fengkong.auth.roles import Permission, Role, permissions_of
 from fengkong.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fengkong.i18n import as_locale
 from fengkong.kit.time import utcnow
@@ -23,6 +24,8 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Writing last_used_at on every request would turn each API read into a write; once a minute is
 # enough to tell a live token from a forgotten one.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+# A stored scope that names a permission since removed grants nothing rather than failing.
+_PERMISSION_NAMES = frozenset(permission.value for permission in Permission)
 
 
 class UserNotFound(NotFound):
@@ -39,7 +42,9 @@ def ensure_permission(actor: Actor, permission: Permission) -> None:
 
 
 def actor_for(user: User) -> Actor:
-    return Actor(user_id=user.id, username=user.username, role=user.role)
+    return Actor(
+        user_id=user.id, username=user.username, role=user.role, region_code=user.region_code
+    )
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -151,6 +156,35 @@ def set_locale(session: Session, actor: Actor, *, locale: str) -> None:
         user.locale = locale
 
 
+class ScopeNotGranted(ValidationFailed):
+    code = "scope_not_granted"
+
+
+def _checked_scopes(user: User, scopes: Collection[str] | None) -> list[str] | None:
+    """The scopes as stored (sorted permission names), refusing unknown permissions and any the
+    user's role does not grant: a token can narrow its user's rights, never widen them."""
+    if scopes is None:
+        return None
+    unknown = sorted(set(scopes) - _PERMISSION_NAMES)
+    if unknown:
+        raise ValidationFailed(
+            f"unknown permissions: {', '.join(unknown)}",
+            details=[{"field": "scopes", "value": scope} for scope in unknown],
+        )
+    granted = {permission.value for permission in permissions_of(user.role)}
+    beyond = sorted(set(scopes) - granted)
+    if beyond:
+        raise ScopeNotGranted(
+            f"{user.username} ({user.role}) does not hold {', '.join(beyond)}",
+            details=[{"field": "scopes", "value": scope} for scope in beyond],
+        )
+    if not scopes:
+        raise ValidationFailed(
+            "a token needs at least one scope", details=[{"field": "scopes", "message": "empty"}]
+        )
+    return sorted(set(scopes))
+
+
 def create_token(
     session: Session,
     actor: Actor,
@@ -158,8 +192,10 @@ def create_token(
     username: str,
     name: str = "",
     expires_in: timedelta | None = None,
+    scopes: Collection[str] | None = None,
 ) -> str:
-    """Issue a bearer token for ``username``; the plain token is returned once and never stored."""
+    """Issue a bearer token for ``username``, limited to ``scopes`` (``None``: all the user's
+    permissions); the plain token is returned once and never stored."""
     user = get_user(session, username)
     if user.id != actor.user_id:
         ensure_permission(actor, Permission.USERS_MANAGE)
@@ -171,10 +207,61 @@ def create_token(
             token_prefix=tokens.display_prefix(plain),
             token_hash=tokens.token_digest(plain),
             expires_at=utcnow() + expires_in if expires_in else None,
+            scopes=_checked_scopes(user, scopes),
         )
     )
     session.flush()
     return plain
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenListing:
+    """What an administrator sees of a token: never the token, only its first characters."""
+
+    id: int
+    username: str
+    name: str
+    prefix: str
+    scopes: tuple[str, ...] | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+def list_tokens(
+    session: Session, actor: Actor, *, username: str | None = None
+) -> list[TokenListing]:
+    """Tokens by id, of one user or (for administrators) of everyone."""
+    query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+    if username is not None:
+        user = get_user(session, username)
+        if user.id != actor.user_id:
+            ensure_permission(actor, Permission.USERS_MANAGE)
+        query = query.where(ApiToken.user_id == user.id)
+    else:
+        ensure_permission(actor, Permission.USERS_MANAGE)
+    return [
+        TokenListing(
+            id=token.id,
+            username=owner,
+            name=token.name,
+            prefix=token.token_prefix,
+            scopes=tuple(token.scopes) if token.scopes is not None else None,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+        )
+        for token, owner in session.execute(query.order_by(ApiToken.id))
+    ]
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
@@ -192,7 +279,10 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
         return None
     if record.last_used_at is None or now - record.last_used_at >= TOKEN_TOUCH_INTERVAL:
         record.last_used_at = now
-    return actor
+    if record.scopes is None:
+        return actor
+    scopes = frozenset(Permission(scope) for scope in record.scopes if scope in _PERMISSION_NAMES)
+    return dataclasses.replace(actor, token_scopes=scopes)
 
 
 def revoke_token(session: Session, actor: Actor, *, token_id: int) -> None:
@@ -201,4 +291,5 @@ def revoke_token(session: Session, actor: Actor, *, token_id: int) -> None:
         raise NotFound(f"no API token {token_id}")
     if record.user_id != actor.user_id:
         ensure_permission(actor, Permission.USERS_MANAGE)
-    record.revoked_at = utcnow()
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()

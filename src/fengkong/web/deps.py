@@ -10,11 +10,13 @@ from fastapi import Depends, Request
 from fengkong.api.deps import DbSession
 from fengkong.api.security import Public, RequirePermission
 from fengkong.auth import service as auth_service
+from fengkong.auth import user_sessions
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.errors import NotAuthenticated
 from fengkong.i18n import resolve_locale
 from fengkong.kit.provenance import DataSource, Provenance
+from fengkong.kit.time import utcnow
 from fengkong.settings import Locale, Settings
 from fengkong.web import sessions
 
@@ -28,10 +30,16 @@ def session_actor(request: Request, session: DbSession) -> Actor | None:
     """The signed-in actor, or ``None``. Also settles the page language, which may be the user's
     saved preference, and makes the actor the author of this request's audited writes."""
     settings = app_settings(request)
-    user_id = sessions.signed_in_user_id(request, settings.session_max_age_seconds)
-    user = auth_service.find_active_user(session, user_id) if user_id is not None else None
-    if user is None and sessions.USER_ID in request.session:
-        sessions.end(request)  # expired, deleted or deactivated: sign the browser out
+    token = sessions.session_token(request)
+    user = (
+        user_sessions.resume(
+            session, token, now=utcnow(), policy=user_sessions.SessionPolicy.of(settings)
+        )
+        if token is not None
+        else None
+    )
+    if user is None and token is not None:
+        sessions.end(request)  # expired, revoked or deactivated: sign the browser out
     actor = auth_service.actor_for(user) if user is not None else None
     preference = user.locale if user is not None else None
     if actor is not None:

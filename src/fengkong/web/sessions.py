@@ -1,19 +1,17 @@
 """What the browser session holds, in one place.
 
-The session is Starlette's signed cookie: readable by its owner, tamper-proof, never stored on the
-server. It keeps only the user id and when they signed in, the chosen language, the CSRF token and
-flash messages waiting to be shown.
+The cookie is Starlette's signed cookie: readable by its owner, tamper-proof. It keeps the token
+of the server-side session (``fengkong.auth.user_sessions``: whose it is, until when, whether it
+was revoked), the chosen language, the CSRF token and flash messages waiting to be shown.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 from starlette.requests import Request
 
-USER_ID = "user_id"
-SIGNED_IN_AT = "signed_in_at"
+SESSION_TOKEN = "session_token"  # noqa: S105 - the session key, not a secret
 LOCALE = "locale"
 CSRF_TOKEN = "csrf_token"  # noqa: S105 - the session key, not a secret
 FLASHES = "flashes"
@@ -36,33 +34,22 @@ def _reset(request: Request) -> dict[str, Any]:
     return session
 
 
-def begin(request: Request, user_id: int) -> None:
-    """Start a signed-in session from scratch: nothing planted before sign-in (a CSRF token, a
-    user id) survives into the authenticated session."""
+def begin(request: Request, token: str) -> None:
+    """Start a signed-in session from scratch: nothing planted before sign-in (a CSRF token, an
+    earlier session's token) survives into the authenticated session."""
     session = _reset(request)
-    session[USER_ID] = user_id
-    session[SIGNED_IN_AT] = int(time.time())
+    session[SESSION_TOKEN] = token
 
 
 def end(request: Request) -> None:
-    """Forget who was signed in, and their CSRF token."""
+    """Forget the session token and the CSRF token (the server-side session is revoked apart)."""
     _reset(request)
 
 
-def signed_in_user_id(request: Request, max_age_seconds: int) -> int | None:
-    """The user id, unless the sign-in is older than ``max_age_seconds``.
-
-    The cookie's own expiry restarts whenever the session changes (a language switch, a flash),
-    so the sign-in time is what bounds how long one password entry lasts.
-    """
-    session = _session(request)
-    user_id = session.get(USER_ID)
-    signed_in_at = session.get(SIGNED_IN_AT)
-    if not isinstance(user_id, int) or not isinstance(signed_in_at, int):
-        return None
-    if time.time() - signed_in_at > max_age_seconds:
-        return None
-    return user_id
+def session_token(request: Request) -> str | None:
+    """The server-side session token this browser holds, if any."""
+    token = _session(request).get(SESSION_TOKEN)
+    return token if isinstance(token, str) else None
 
 
 def chosen_locale(request: Request) -> str | None:

@@ -1,4 +1,5 @@
-"""Wire the web UI into the app: session cookie, static files, page routes, HTML error pages."""
+"""Wire the web UI into the app: session cookie, security headers, static files, page routes,
+HTML error pages."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from fengkong.api.security_headers import SecurityHeadersMiddleware
 from fengkong.settings import Settings
 from fengkong.web.csrf import verify_csrf
 from fengkong.web.errors import render_error
@@ -29,6 +31,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    # Added last, so outermost: error pages and the session middleware's own answers get them too.
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(verify_csrf)])

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fengkong.api.deps import DbSession
-from fengkong.auth import service as auth_service
+from fengkong.auth import signin, user_sessions
 from fengkong.i18n import N_, translations
+from fengkong.kit.time import utcnow
+from fengkong.recorders import record_action
 from fengkong.web import sessions
-from fengkong.web.deps import PUBLIC, OptionalActor, request_locale
+from fengkong.web.deps import PUBLIC, OptionalActor, app_settings, request_locale
 from fengkong.web.redirects import safe_local_path
 from fengkong.web.templating import render
 
@@ -53,8 +55,11 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     """Sign in on a fresh session and go where the user was heading. Every failure reads the
-    same, so the page never tells whether a username exists."""
+    same (wrong password, unknown user, locked out), so the page never tells which it was."""
     next_path = safe_local_path(next)
+    settings = app_settings(request)
+    now = utcnow()
+    client = request.client.host if request.client else ""
     user = None
     if (
         username
@@ -62,7 +67,8 @@ def login(
         and len(username) <= MAX_USERNAME_LENGTH
         and len(password) <= MAX_PASSWORD_LENGTH
     ):
-        user = auth_service.authenticate(session, username=username, password=password)
+        attempt = signin.Attempt(username=username, password=password, client=client)
+        user = signin.sign_in(session, attempt, policy=signin.ThrottlePolicy.of(settings), now=now)
     if user is None:
         return _login_page(
             request,
@@ -70,16 +76,30 @@ def login(
             username=username[:MAX_USERNAME_LENGTH],
             error=LOGIN_FAILED,
         )
-    # A password rehash during sign-in is a write, audited under the user who signed in.
-    session.info["actor"] = auth_service.actor_for(user)
-    sessions.begin(request, user.id)
+    previous = sessions.session_token(request)
+    if previous is not None:
+        user_sessions.end(session, previous, now=now)
+    token = user_sessions.start(
+        session,
+        user,
+        now=now,
+        policy=user_sessions.SessionPolicy.of(settings),
+        user_agent=request.headers.get("user-agent", ""),
+        ip_address=client,
+    )
+    sessions.begin(request, token)
     return RedirectResponse(next_path, status_code=303)
 
 
 @router.post("/logout", dependencies=[PUBLIC])
-def logout(request: Request, _actor: OptionalActor) -> Response:
-    """Sign out; the browser keeps the language it was showing."""
+def logout(request: Request, session: DbSession, actor: OptionalActor) -> Response:
+    """Sign out: the server-side session is revoked, so a copy of the cookie is worthless too.
+    The browser keeps the language it was showing."""
     locale = request_locale(request)
+    token = sessions.session_token(request)
+    ended = token is not None and user_sessions.end(session, token, now=utcnow()) is not None
+    if ended and actor is not None:
+        record_action(session, action="logout", entity_type="user", entity_id=str(actor.user_id))
     sessions.end(request)
     sessions.choose_locale(request, locale)
     sessions.flash(request, "success", translations(locale).gettext(SIGNED_OUT))
