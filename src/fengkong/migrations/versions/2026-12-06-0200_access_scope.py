@@ -7,6 +7,9 @@ Create Date: 2026-12-06 02:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0016_access_scope"
 down_revision: str | None = "0015_portfolio_snapshots"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("region_code", sa.String(length=6), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("region_code")
