@@ -26,6 +26,12 @@ from fengkong.kit.columns import (
 )
 from fengkong.kit.money import Money
 from fengkong.kit.time import utcnow
+from fengkong.privacy.fields import (
+    blind_index_column,
+    encrypted_column,
+    keep_blind_indexes,
+    redacted_columns,
+)
 
 
 class Customer(Sourced, Archivable, Timestamped, Versioned, Base):
@@ -33,6 +39,7 @@ class Customer(Sourced, Archivable, Timestamped, Versioned, Base):
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="customer_created", updated="customer_updated", customer_attribute="id"
     )
+    __audit_redact__: ClassVar[frozenset[str]] = redacted_columns("customers")
     __table_args__ = (
         CheckConstraint(
             "(registered_capital_minor IS NULL) = (registered_capital_currency IS NULL)",
@@ -56,7 +63,15 @@ class Customer(Sourced, Archivable, Timestamped, Versioned, Base):
         "registered_capital_minor", "registered_capital_currency"
     )
     established_on: Mapped[date | None] = mapped_column()
-    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    # Personal data of a natural person: encrypted at rest, found by blind index (docs/security.md).
+    legal_representative: Mapped[str | None] = encrypted_column(
+        "customers", "legal_representative", sqlite_length=100
+    )
+    legal_representative_bidx: Mapped[str | None] = blind_index_column()
+    legal_representative_id_number: Mapped[str | None] = encrypted_column(
+        "customers", "legal_representative_id_number"
+    )
+    legal_representative_id_number_bidx: Mapped[str | None] = blind_index_column()
     address: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[CustomerStatus] = mapped_column(
         enum_type(CustomerStatus), default=CustomerStatus.ACTIVE, index=True
@@ -77,16 +92,24 @@ class CustomerContact(Timestamped, Base):
     __outbox__: ClassVar[OutboxSpec] = OutboxSpec(
         created="customer_updated", updated="customer_updated", deleted="customer_updated"
     )
+    __audit_redact__: ClassVar[frozenset[str]] = redacted_columns("customer_contacts")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = encrypted_column("customer_contacts", "name", nullable=False)
+    name_bidx: Mapped[str | None] = blind_index_column()
     title: Mapped[str | None] = mapped_column(String(100))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = encrypted_column("customer_contacts", "phone")
+    phone_bidx: Mapped[str | None] = blind_index_column()
+    email: Mapped[str | None] = encrypted_column("customer_contacts", "email")
+    email_bidx: Mapped[str | None] = blind_index_column()
     is_primary: Mapped[bool] = mapped_column(default=False)
+
+
+keep_blind_indexes(Customer)
+keep_blind_indexes(CustomerContact)
 
 
 class RelatedParty(Sourced, Archivable, Timestamped, Versioned, Base):

@@ -5,6 +5,8 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, Field, PlainSerializer, ValidationInfo, field_validator
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as InvalidNumber
 
 from fengkong.customers.status import CustomerStatus, InteractionKind, RelationType
 from fengkong.customers.uscc import InvalidUSCC, validate_uscc
@@ -42,6 +44,21 @@ def _region(value: str | None) -> str | None:
         raise ValueError(str(exc)) from exc
 
 
+def _resident_id(value: str | None) -> str | None:
+    """A PRC resident ID (18 characters, check digit); python-stdnum accepts future birth dates,
+    so they are refused here."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = ric.validate(value)
+        born = ric.get_birth_date(number)
+    except InvalidNumber as exc:
+        raise ValueError("not a valid resident ID number") from exc
+    if born > date.today():  # noqa: DTZ011 - a calendar date, any zone
+        raise ValueError("not a valid resident ID number: birth date in the future")
+    return str(number)
+
+
 class CustomerFields(InputModel):
     name_en: str | None = Field(default=None, max_length=200)
     industry_code: str | None = None
@@ -49,7 +66,13 @@ class CustomerFields(InputModel):
     registered_capital: MoneyIn | None = None
     established_on: date | None = None
     legal_representative: str | None = Field(default=None, max_length=100)
+    legal_representative_id_number: str | None = Field(default=None, max_length=18)
     address: str | None = Field(default=None, max_length=300)
+
+    @field_validator("legal_representative_id_number")
+    @classmethod
+    def _valid_resident_id(cls, value: str | None) -> str | None:
+        return _resident_id(value)
 
     @field_validator("industry_code")
     @classmethod
@@ -96,7 +119,12 @@ class CustomerRead(RecordRead):
     region_code: str | None
     registered_capital: MoneyOut | None
     established_on: date | None
-    legal_representative: str | None
+    legal_representative: str | None = Field(
+        description="masked (张*) unless the reader has pii:read"
+    )
+    legal_representative_id_number: str | None = Field(
+        description="masked (110***********1234) unless the reader has pii:read"
+    )
     address: str | None
     status: CustomerStatus
     owner_id: int | None
@@ -210,3 +238,15 @@ class InteractionRead(OutputModel):
     follow_up_on: date | None
     author: str
     created_at: datetime
+
+
+class ContactRead(OutputModel):
+    """A contact person; name, phone and email are masked unless the reader has pii:read."""
+
+    id: int
+    customer_id: int
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    is_primary: bool

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from fengkong.access.scope import WHOLE_BOOK
 from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
 from fengkong.customers.models import Customer
@@ -388,8 +389,15 @@ def resolve_customer(
     return customer
 
 
+def _uscc_taken(session: Session, uscc: str) -> bool:
+    """Whether any customer of the whole book has ``uscc``, including ones outside the actor's
+    access scope: a USCC is unique, so a second file for it must be refused, not attempted."""
+    statement = select(Customer.id).where(Customer.uscc == uscc)
+    return session.scalar(statement.execution_options(**{WHOLE_BOOK: True})) is not None
+
+
 def create_customer(session: Session, actor: Actor, data: CustomerCreate) -> Customer:
-    if find_customer_by_uscc(session, data.uscc) is not None:
+    if _uscc_taken(session, data.uscc):
         raise DuplicateUSCC(
             f"a customer with USCC {data.uscc} already exists",
             details=[field_error("uscc", data.uscc, "already used by another customer")],

@@ -1,0 +1,1 @@
+"""Personal data: encryption at rest, blind indexes, masking, audited disclosure, PIPL requests."""
