@@ -13,7 +13,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ["FENGKONG_PASSWORD_TIME_COST"] = "1"
 os.environ["FENGKONG_PASSWORD_MEMORY_COST_KIB"] = "8"
 os.environ.setdefault("FENGKONG_SECRET_KEY", "test-secret-key-not-for-production")
+# Personal-data keys (fengkong.privacy.keys): two data keys, "t1" current, and a blind-index key.
+os.environ.setdefault(
+    "FENGKONG_DATA_KEYS",
+    "t1:dGVzdC1kYXRhLWtleS1vbmUtMzItYnl0ZXMtbG9uZyE=,t0:dGVzdC1kYXRhLWtleS16ZXJvLTMyLWJ5dGVzLWxvbmc=",
+)
+os.environ.setdefault("FENGKONG_DATA_KEY_ID", "t1")
+os.environ.setdefault(
+    "FENGKONG_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZw=="
+)
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,11 +41,57 @@ from fengkong.app import create_app
 from fengkong.auth.actor import Actor
 from fengkong.database import open_database, upgrade
 from fengkong.db import Database
+from fengkong.logs import QUIET_LOGGERS, mask_record
 from fengkong.settings import Settings, get_settings
 from tests import factories
 from tests.personas import Personas, create_personas
+from tests.planted import PLANTED_VALUES
 
 get_settings.cache_clear()
+
+
+class PlantedValueWatch(logging.Handler):
+    """Reads every log record of the run as the app's handlers would write it (through the same
+    masking filter) and notes any planted personal value or password that survives.
+
+    It masks a copy: filters rewrite records in place, and caplog must keep seeing the original.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        copy = logging.makeLogRecord(record.__dict__)
+        mask_record(copy)
+        text = self.format(copy)
+        for kind, value in PLANTED_VALUES.items():
+            if value in text:
+                self.leaks.append(f"{kind} {value!r} in a {record.levelname} of {record.name}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def planted_values_stay_out_of_logs() -> Iterator[None]:
+    """Watch every log record of the session (each xdist worker its own share) and fail at the
+    end, naming each leak, if a planted value reached the logs. A teardown error rather than an
+    exit status, so xdist reports it too."""
+    watch = PlantedValueWatch()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    for name in QUIET_LOGGERS:
+        quiet = logging.getLogger(name)
+        if quiet.level == logging.NOTSET:
+            quiet.setLevel(logging.WARNING)
+    yield
+    root.removeHandler(watch)
+    root.setLevel(level)
+    if watch.leaks:
+        leaks = "\n".join(sorted(set(watch.leaks)))
+        pytest.fail(f"personal data found in logs:\n{leaks}", pytrace=False)
+
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -128,6 +184,9 @@ def app(database: Database, session: Session) -> FastAPI:
     application = create_app(database=database, settings=get_settings())
 
     def _unit_of_work() -> Iterator[Session]:
+        # A request sets its own actor (and so its access scope) on the session; the test's
+        # own reads and writes after it go on as the test's actor.
+        outer = {key: session.info.get(key) for key in ("actor", "provenance")}
         savepoint = session.begin_nested()
         try:
             yield session
@@ -137,6 +196,8 @@ def app(database: Database, session: Session) -> FastAPI:
             if savepoint.is_active:
                 savepoint.rollback()
             raise
+        finally:
+            session.info.update(outer)
 
     application.dependency_overrides[unit_of_work] = _unit_of_work
     return application

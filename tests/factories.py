@@ -13,7 +13,7 @@ from fengkong.auth.models import User
 from fengkong.auth.roles import Role
 from fengkong.contracts.models import Contract
 from fengkong.credit_reports.models import CreditReport
-from fengkong.customers.models import Customer, RelatedParty
+from fengkong.customers.models import Customer, CustomerContact, RelatedParty
 from fengkong.customers.status import CustomerStatus, RelationType
 from fengkong.customers.uscc import check_digit
 from fengkong.financials.models import FinancialStatement
@@ -24,6 +24,7 @@ from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
 from fengkong.risk import configs as risk_configs
 from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
+from tests import planted
 
 _ALL: list[type[factory.alchemy.SQLAlchemyModelFactory]] = []
 
@@ -75,6 +76,20 @@ class CustomerFactory(_Base):
     status = CustomerStatus.ACTIVE
 
 
+class ContactFactory(_Base):
+    """A customer's contact person; the phone and e-mail are the planted values the run-wide log
+    check looks for (tests/planted.py)."""
+
+    class Meta:
+        model = CustomerContact
+
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    title = "财务经理"
+    phone = planted.PHONE
+    email = planted.EMAIL
+    is_primary = True
+
+
 class RelatedPartyFactory(_Base):
     class Meta:
         model = RelatedParty
@@ -113,6 +128,15 @@ def user(**overrides: Any) -> User:
 
 def customer(**overrides: Any) -> Customer:
     return cast(Customer, CustomerFactory(**overrides))
+
+
+def customer_of(owner: User, **overrides: Any) -> Customer:
+    """A customer ``owner`` looks after: in a sales user's access scope whatever their region."""
+    return customer(owner_id=owner.id, **overrides)
+
+
+def contact(**overrides: Any) -> CustomerContact:
+    return cast(CustomerContact, ContactFactory(**_with_customer(overrides)))
 
 
 def related_party(**overrides: Any) -> RelatedParty:

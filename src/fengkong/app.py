@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from fengkong import __version__
 from fengkong.api import errors
+from fengkong.api.params import refuse_unstorable_parameters
 from fengkong.api.routes import (
     alerts,
     collections,
@@ -29,6 +30,7 @@ from fengkong.api.routes import (
     notifications,
     orders,
     payments,
+    privacy,
     quality,
     related_parties,
     reviews,
@@ -37,6 +39,7 @@ from fengkong.api.routes import (
 from fengkong.api.security import check_access_declared
 from fengkong.database import open_database
 from fengkong.db import Database
+from fengkong.privacy.keys import keyring_from_settings
 from fengkong.settings import Settings, get_settings
 from fengkong.web import setup as web_setup
 
@@ -52,8 +55,12 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unstorable_parameters)],
     )
     app.state.settings = settings
+    # Unusable personal-data keys stop the start, not the first customer read; development keys
+    # are logged as such (docs/security.md, "Personal data").
+    keyring_from_settings(settings)
     app.state.database = database or open_database(settings.resolved_database_url)
 
     app.include_router(health.router)
@@ -86,6 +93,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         events.router,
         notifications.router,
         reviews.router,
+        privacy.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     errors.install(app)

@@ -16,9 +16,12 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from fengkong import database as database_module
+from fengkong.access import regions as access_regions
+from fengkong.audit.cli import audit_app
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
+from fengkong.backup import cli as backup_cli
 from fengkong.collections import service as collections_service
 from fengkong.connectors import service as connectors_service
 from fengkong.connectors.models import DataKind
@@ -33,11 +36,13 @@ from fengkong.imports.problems import ImportFailed, RowError
 from fengkong.jobs.cli import worker
 from fengkong.jobs.embedded import StreamLoop
 from fengkong.jobs.periodic import DailyLoop
-from fengkong.kit.time import business_today
+from fengkong.kit.time import business_today, utcnow
 from fengkong.limits import service as limits_service
+from fengkong.logs import configure_logging
 from fengkong.model_cli import model_app
 from fengkong.monitor_cli import monitor_app
 from fengkong.notify_cli import notify_app, reviews_app
+from fengkong.privacy_cli import keys_app, privacy_app
 from fengkong.risk import configs as risk_configs
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
@@ -55,6 +60,11 @@ app.add_typer(model_app, name="model")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(notify_app, name="notify")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(keys_app, name="keys")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(audit_app, name="audit")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 app.command("worker")(worker)
 
 CLI_ACTOR = Actor.system("cli")
@@ -79,6 +89,7 @@ def serve(
     champion models). On PostgreSQL, run ``fengkong worker`` for both.
     """
     settings = get_settings()
+    configure_logging(settings)
     url = settings.resolved_database_url
     interval = settings.rescore_interval_seconds
     embedded = make_url(url).get_backend_name() == "sqlite"
@@ -90,7 +101,14 @@ def serve(
     if daily is not None:
         daily.start()
     try:
-        uvicorn.run("fengkong.app:create_app", factory=True, host=host, port=port, reload=reload)
+        uvicorn.run(
+            "fengkong.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
+            log_config=None,
+        )
     finally:
         if loop is not None:
             loop.stop()
@@ -198,15 +216,49 @@ def user_create(
         typer.echo(f"password: {plain}")
 
 
+@user_app.command("region")
+def user_region(
+    username: Annotated[str, typer.Option(help="The user whose region is set.")],
+    region: Annotated[
+        str | None,
+        typer.Option(help="Administrative-division prefix (2, 4 or 6 digits); omit to clear."),
+    ] = None,
+) -> None:
+    """Set the region whose customers a user without customers:all (sales) also sees."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            user = access_regions.assign_region(
+                session, CLI_ACTOR, username=username, region_code=region
+            )
+            shown = user.region_code or "none (own customers only)"
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    typer.echo(f"{username}: region {shown}")
+
+
 @token_app.command("create")
 def token_create(
     username: Annotated[str, typer.Option(help="The user the token acts as.")],
     name: Annotated[str, typer.Option(help="What the token is for, e.g. 'ERP'.")] = "",
-    expires_in_days: Annotated[
-        int | None, typer.Option(min=1, help="Days until it expires (default: never).")
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="A permission the token may use (repeatable; default: all the user's)."),
     ] = None,
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Days until it expires (default 365, from settings)."),
+    ] = None,
+    no_expiry: Annotated[
+        bool, typer.Option("--no-expiry", help="Never expires (revoke it when done).")
+    ] = False,
 ) -> None:
     """Issue a bearer token and print it once; only its hash is stored."""
+    if no_expiry and expires_in_days is not None:
+        raise typer.BadParameter("give either --expires-in-days or --no-expiry")
+    days = None if no_expiry else expires_in_days or get_settings().api_token_default_expiry_days
     database = database_module.open_database()
     try:
         with database.session_scope(actor=CLI_ACTOR) as session:
@@ -215,13 +267,54 @@ def token_create(
                 CLI_ACTOR,
                 username=username,
                 name=name,
-                expires_in=timedelta(days=expires_in_days) if expires_in_days else None,
+                expires_in=timedelta(days=days) if days else None,
+                scopes=scope,
             )
     except DomainError as error:
         raise _fail(error) from error
     finally:
         database.dispose()
     typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
+) -> None:
+    """Tokens with their scopes, expiry and state (never the tokens themselves)."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            listed = auth_service.list_tokens(session, CLI_ACTOR, username=username)
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    now = utcnow()
+    for token in listed:
+        scopes = ",".join(token.scopes) if token.scopes is not None else "(all of the role)"
+        expires = token.expires_at.date().isoformat() if token.expires_at else "never"
+        used = token.last_used_at.date().isoformat() if token.last_used_at else "never"
+        typer.echo(
+            f"{token.id:>5}  {token.prefix}…  {token.username:<16}{token.status(now):<9}"
+            f"expires {expires:<12}used {used:<12}{token.name}  [{scopes}]"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id `token list` shows.")],
+) -> None:
+    """Revoke a token: it stops working at once."""
+    database = database_module.open_database()
+    try:
+        with database.session_scope(actor=CLI_ACTOR) as session:
+            auth_service.revoke_token(session, CLI_ACTOR, token_id=token_id)
+    except DomainError as error:
+        raise _fail(error) from error
+    finally:
+        database.dispose()
+    typer.echo(f"token {token_id} revoked")
 
 
 connectors_app = typer.Typer(

@@ -1,4 +1,5 @@
-"""Open the application's database: the engine plus the audit and outbox recorders."""
+"""Open the application's database: the engine plus the audit and outbox recorders and the
+access scope."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 
 from fengkong import recorders, tables
+from fengkong.access import scope
 from fengkong.db import Database
 from fengkong.settings import get_settings
 
@@ -15,8 +17,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def open_database(url: str | None = None) -> Database:
-    database = Database(url or get_settings().resolved_database_url)
+    database = Database(
+        url or get_settings().resolved_database_url, session_class=scope.ScopedSession
+    )
     recorders.install(database.session_factory)
+    scope.install(database.session_factory)
     return database
 
 

@@ -86,10 +86,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, session_class: type[Session] = Session, **engine_kwargs: Any
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.session_factory = sessionmaker(
+            self.engine, class_=session_class, expire_on_commit=False
+        )
 
     @property
     def backend(self) -> str:

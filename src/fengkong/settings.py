@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     secret_key: SecretStr = SecretStr("dev-only-secret-change-me")
+    # Personal data at rest (docs/security.md, "Personal data"): ``id:base64(32 bytes)`` entries,
+    # comma-separated; the key id that encrypts new data; the blind-index HMAC key (base64).
+    # Unset, development keys are derived from ``secret_key``: set all three in production.
+    data_keys: SecretStr = SecretStr("")
+    data_key_id: str = ""
+    blind_index_key: SecretStr = SecretStr("")
     default_locale: Locale = "zh_CN"
     timezone: str = "Asia/Shanghai"
     default_currency: str = "CNY"
@@ -34,7 +40,16 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_cost_kib: int = Field(default=65536, ge=8)
     session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
+    # A browser left alone this long is signed out (docs/security.md, "Sign-in and sessions").
+    session_idle_minutes: int = Field(default=30, ge=1)
     cookie_secure: bool = False
+    # Failed sign-ins: this many in a row lock a username for login_lockout_minutes; one client
+    # address gets login_client_max_failures across all usernames before it is throttled alike.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_client_max_failures: int = Field(default=20, ge=1)
+    # New API tokens expire after this many days unless created with --no-expiry.
+    api_token_default_expiry_days: int = Field(default=365, ge=1)
     # File imports: anything larger is refused (HTTP 413) before it is parsed.
     import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=2_000_000, ge=1)
@@ -82,6 +97,11 @@ class Settings(BaseSettings):
     # minimum are not judged (deciles of a handful of customers are noise).
     model_drift_psi: float = Field(default=0.25, gt=0)
     model_drift_min_scores: int = Field(default=100, ge=1)
+    # Audit log (docs/security.md): how long entries must be kept. The app never deletes them (the
+    # table is append-only); a DBA may prune entries older than this, keeping the chain's anchor.
+    audit_retention_days: int = Field(default=365, ge=180)
+    # Logs go to stderr through the personal-data mask (docs/security.md, "Logs").
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

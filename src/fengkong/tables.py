@@ -56,6 +56,7 @@ from fengkong.notifications.models import (
 )
 from fengkong.orders.models import Order
 from fengkong.portfolio.models import StoredFigures
+from fengkong.privacy.models import LegalHold
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
 from fengkong.reviews.models import Review
 from fengkong.risk.models import (
@@ -107,6 +108,7 @@ __all__ = [
     "InvoiceDispute",
     "InvoiceDunning",
     "LegalEvent",
+    "LegalHold",
     "LimitPolicyVersion",
     "LimitRequest",
     "LimitRequestComment",

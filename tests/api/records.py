@@ -15,9 +15,14 @@ QueryValue = str | int | float | bool | None
 
 
 def audit_actions(session: Session, table: str, entity_id: object) -> list[str]:
+    """The audited row changes of a record (views of its personal data are left out)."""
     statement = (
         select(AuditEntry.action)
-        .where(AuditEntry.entity_type == table, AuditEntry.entity_id == str(entity_id))
+        .where(
+            AuditEntry.entity_type == table,
+            AuditEntry.entity_id == str(entity_id),
+            AuditEntry.action.in_(("create", "update", "delete")),
+        )
         .order_by(AuditEntry.id)
     )
     return list(session.scalars(statement))

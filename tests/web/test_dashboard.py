@@ -214,18 +214,16 @@ def test_the_analyst_reads_the_dashboard_in_english(
     assert _chart(html)["industries"]["labels"] == ["Wholesale and retail trade"]
 
 
-def test_sales_see_the_panels_their_role_reads_and_not_the_reviews(
+def test_sales_get_shortcuts_not_the_dashboard_whose_figures_sum_the_whole_book(
     signed_in: SignedIn, personas: Personas, session: Session, settings: Settings
 ) -> None:
     _book(session, settings)
 
     html = signed_in(personas.sam_sales).page("/").text
 
-    assert 'id="dashboard"' in html
-    assert 'aria-labelledby="migration-title"' in html
-    assert 'aria-labelledby="severity-title"' in html
-    assert 'aria-labelledby="reviews-title"' not in html
-    assert "待复审" not in html
+    assert 'id="dashboard"' not in html
+    assert 'id="shortcuts-title"' in html
+    assert 'aria-labelledby="migration-title"' not in html
     assert 'href="/reviews"' not in html
 
 

@@ -194,7 +194,9 @@ def test_the_portfolio_page_lists_issues_and_links_the_worst_files(
     signed_in: SignedIn, personas: Personas, session: Session
 ) -> None:
     factories.customer(uscc_verification=USCCVerification.VERIFIED)
-    worst = factories.customer(industry_code=None, region_code=None, registered_capital=None)
+    worst = factories.customer_of(
+        personas.sam_sales.user, industry_code=None, region_code=None, registered_capital=None
+    )
     web = signed_in(personas.sam_sales)
     home = web.get("/").text
     assert 'href="/data-quality"' in home

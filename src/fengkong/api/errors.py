@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fengkong.errors import Conflict, DomainError, NotAuthenticated
+from fengkong.logs import mask_text, mask_value
 
 logger = logging.getLogger("fengkong.api")
 
@@ -27,7 +28,16 @@ HtmlRenderer = Callable[[Request, int, str, str, Any], Response | None]
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
+    """The error envelope, with personal data masked: a message or detail that repeats what the
+    client sent (a USCC check naming the value, a field error's ``value``) must not echo an ID
+    number, phone or e-mail address back into a response, a proxy log or a browser cache."""
+    return {
+        "error": {
+            "code": code,
+            "message": mask_text(message),
+            "details": mask_value(jsonable_encoder(details)),
+        }
+    }
 
 
 _MACHINE_PATHS = ("/api/", "/healthz")

@@ -11,6 +11,7 @@ behaves as any other request.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -91,6 +92,27 @@ def _request_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def _request_body(request: Request) -> bytes:
+    """The bytes a retry must repeat. For a route with Form fields FastAPI has already parsed
+    the form, which consumes the stream, so it is fingerprinted from its fields and files."""
+    route = request.scope.get("route")
+    parsed = isinstance(route, APIRoute) and route.body_field is not None
+    if not parsed or not request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        return await request.body()
+    parts: list[list[str]] = []
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            parts.append([name, value])
+        else:
+            content = await value.read()
+            await value.seek(0)
+            parts.append([name, value.filename or "", hashlib.sha256(content).hexdigest()])
+    return json.dumps(parts, ensure_ascii=False).encode()
+
+
 class ApiWrite(RequirePermission):
     """Insist on ``permission``, then claim the request's ``Idempotency-Key`` if it sent one."""
 
@@ -122,7 +144,7 @@ class ApiWrite(RequirePermission):
         fingerprint = service.request_fingerprint(
             method=request.method,
             path=path,
-            body=await request.body(),
+            body=await _request_body(request),
             preconditions=request.headers.get("if-match", ""),
         )
         outcome = await run_in_threadpool(

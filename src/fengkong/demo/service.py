@@ -37,6 +37,7 @@ from fengkong.kit.time import utcnow
 from fengkong.limits import service as limits_service
 from fengkong.monitoring import service as monitoring_service
 from fengkong.portfolio import service as portfolio_service
+from fengkong.privacy.fields import with_blind_indexes
 from fengkong.reviews import service as reviews_service
 from fengkong.settings import get_settings
 
@@ -118,7 +119,8 @@ def load_demo(
     with _roomy_sqlite_cache(connection):
         for name, rows in data.tables.items():
             columns = _stamped(rows, moments[name], source_ref=f"demo seed {seed}")
-            insert_columns(connection, _table(name), {k: v.tolist() for k, v in columns.items()})
+            plain = {key: values.tolist() for key, values in columns.items()}
+            insert_columns(connection, _table(name), with_blind_indexes(name, plain))
         events = _events(data, moments, recorded_at=utcnow())
         recorders.record_bulk_load(
             session,

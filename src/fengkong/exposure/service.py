@@ -463,6 +463,7 @@ def portfolio_exposure(
     seconds at 100,000 customers: the dashboard reads ``portfolio_summary`` instead.
     """
     auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    auth_service.ensure_permission(actor, Permission.CUSTOMERS_ALL)
     day = as_of or _today()
     config = shipped()
     customers = ledger.customers(session)
@@ -655,6 +656,7 @@ def portfolio_summary(session: Session, actor: Actor, *, top_n: int = 10) -> Por
     grade, industry section and province, concentration over customers, and the ``top_n``
     largest expected losses. Four aggregate queries over one row per customer."""
     auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    auth_service.ensure_permission(actor, Permission.CUSTOMERS_ALL)
     groups = ledger.snapshot_groups(session)
     by_grade: dict[str, _Tally] = defaultdict(_Tally)
     by_industry: dict[str, _Tally] = defaultdict(_Tally)

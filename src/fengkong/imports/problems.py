@@ -118,6 +118,10 @@ UNKNOWN_CUSTOMER = _problem(
     "unknown_customer",
     N_("No customer has the USCC %(value)s; import or create the customer first."),
 )
+NOT_YOUR_CUSTOMER = _problem(
+    "not_your_customer",
+    N_("The customer with the USCC %(value)s is looked after by someone else."),
+)
 UNKNOWN_INVOICE = _problem("unknown_invoice", N_("No invoice has the number %(value)s."))
 UNKNOWN_ORDER = _problem("unknown_order", N_("No order has the number %(value)s."))
 UNKNOWN_CONTRACT = _problem("unknown_contract", N_("No contract has the number %(value)s."))

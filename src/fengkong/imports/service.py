@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fengkong import recorders, tables
+from fengkong.access import scope as access_scope
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.errors import Conflict, NotFound
@@ -217,6 +218,12 @@ class _Import:
     result: ImportResult
     now: datetime = field(default_factory=utcnow)
 
+    def _visible(self) -> Select[tuple[int]] | None:
+        """The customers the importer may touch (``None``: the whole book)."""
+        if access_scope.sees_every_customer(self.actor):
+            return None
+        return access_scope.visible_customer_ids(self.actor)
+
     def execute(self) -> ImportResult:
         with writing.roomy_cache(self.session.connection()):
             return self._execute()
@@ -229,7 +236,7 @@ class _Import:
         rows, errors = self._stage(staged)
         staging.analyse(connection, stage)
         writing.lock(connection, self.kind)
-        database_errors = writing.check(connection, staged)
+        database_errors = writing.check(connection, staged, visible=self._visible())
         errors = validation.concat_errors([errors, database_errors])
         rejected = errors.get_column("row").unique()
         if errors.height and not (self.result.partial or self.result.dry_run):
@@ -475,6 +482,15 @@ def rejects_file(
     path = rejects_path(settings or get_settings(), run.id, run.file_sha256)
     if not run.rows_rejected or not path.is_file():
         raise ImportRunNotFound(f"import run {run_id} kept no rejected rows")
+    # The rejected rows are the uploaded data itself: downloading them is an audited export.
+    recorders.record_action(
+        session,
+        action="export",
+        entity_type="import_runs",
+        entity_id=str(run.id),
+        details={"rows": run.rows_rejected, "format": "csv", "kind": run.kind},
+        actor=actor,
+    )
     return path
 
 

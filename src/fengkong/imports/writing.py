@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -52,6 +53,8 @@ from fengkong.imports.problems import Problem
 from fengkong.imports.validation import ERROR_SCHEMA, ROW_NO, VALID, concat_errors
 from fengkong.kit.money import Money
 from fengkong.kit.provenance import DataSource
+from fengkong.privacy.crypto import blind_index
+from fengkong.privacy.fields import PersonalField, fields_of
 
 SQLITE_IMPORT_CACHE_KIB = -256 * 1024  # negative: KiB rather than pages
 MAX_EVENT_KEYS = 20
@@ -216,11 +219,19 @@ def _complete(staged: Staged, resolved: Subquery) -> ColumnElement[bool]:
 # Checks against stored data -------------------------------------------------------------------
 
 
-def check(connection: Connection, staged: Staged) -> pl.DataFrame:
+def check(
+    connection: Connection, staged: Staged, *, visible: Select[tuple[int]] | None = None
+) -> pl.DataFrame:
     """Problems only the database can see: unknown references, records that would move to
-    another customer, payments that change or overpay, … (one row per problem)."""
+    another customer, payments that change or overpay, … (one row per problem).
+
+    ``visible`` (the ids of the customers a scoped importer may see, ``None``: all) keeps the
+    import inside the importer's access scope, which these Core statements do not pass through.
+    """
     resolved = _resolved(staged)
     found: list[pl.DataFrame] = []
+    if visible is not None:
+        found += _outside_scope(connection, staged, resolved, visible)
     for ref in staged.references:
         found.append(
             _problems(
@@ -248,6 +259,38 @@ def check(connection: Connection, staged: Staged) -> pl.DataFrame:
     if extra is not None:
         found += extra(connection, staged, resolved)
     return concat_errors(found)
+
+
+def _outside_scope(
+    connection: Connection, staged: Staged, resolved: Subquery, visible: Select[tuple[int]]
+) -> list[pl.DataFrame]:
+    """A reference to a record of a customer outside the scope reads as unknown (its existence
+    is not revealed); a customers file may not update a customer someone else looks after (a
+    USCC is unique, so that row is refused, as creating the customer by hand is)."""
+    found: list[pl.DataFrame] = []
+    for ref in staged.references:
+        referenced = _table(ref.table)
+        if ref.table == tables.Customer.__tablename__:
+            hidden: ColumnElement[bool] = resolved.c[_found(ref)].not_in(visible)
+        elif "customer_id" in referenced.c:
+            hidden = resolved.c[_found(ref)].in_(
+                select(referenced.c.id).where(referenced.c.customer_id.not_in(visible))
+            )
+        else:
+            continue
+        query = select(resolved.c[ROW_NO], resolved.c[ref.column]).where(hidden)
+        found.append(_problems(connection, query, ref.column, ref.problem))
+    if staged.target.name == tables.Customer.__tablename__:
+        stored = staged.target.alias("stored")
+        key = staged.kind.key[0]
+        query = (
+            select(resolved.c[ROW_NO], resolved.c[key])
+            .select_from(resolved.join(stored, _key_match(stored, resolved, staged.kind)))
+            .where(stored.c.id.not_in(visible))
+        )
+        column = next(column.name for column in staged.kind.columns if column.staged == key)
+        found.append(_problems(connection, query, column, problems.NOT_YOUR_CUSTOMER))
+    return found
 
 
 def _problems(
@@ -504,6 +547,7 @@ def merge(connection: Connection, staged: Staged, stamp: Stamp) -> Written:
         _settle_invoices(connection, staged, stamp)
     _apply(connection, _update(staged, stamp), written, inserted=False)
     _apply(connection, _insert(staged, stamp), written, inserted=True)
+    _write_personal(connection, staged, stamp, written)
     if staged.kind.name is ImportKind.PAYMENTS:
         _allocate(connection, staged)
     return written
@@ -524,10 +568,79 @@ def _returning(staged: Staged, table: Table) -> list[ColumnElement[Any]]:
     return [customer, *(table.c[name] for name in staged.kind.labels)]
 
 
+def _personal(staged: Staged) -> tuple[PersonalField, ...]:
+    """Encrypted columns the file gives: written by ``_write_personal``, never by set SQL."""
+    given = {column.staged for column in staged.columns}
+    return tuple(field for field in fields_of(staged.kind.table) if field.column in given)
+
+
+def _write_personal(connection: Connection, staged: Staged, stamp: Stamp, written: Written) -> None:
+    """Encrypt the personal values the file gives and store them where they differ.
+
+    ``INSERT … SELECT`` and ``UPDATE … FROM`` would copy the staged plaintext as it is, so these
+    columns are written here through their column type, which encrypts; a value is compared by
+    its blind index, the stored ciphertext being different every time."""
+    personal = _personal(staged)
+    if not personal:
+        return
+    target = staged.target
+    resolved = _resolved(staged)
+    customer, *labels = _returning(staged, target)
+    rows = connection.execute(
+        select(
+            target.c.id,
+            customer,
+            *labels,
+            *(resolved.c[field.column] for field in personal),
+            *(target.c[field.blind_index] for field in personal),
+        ).where(_key_match(target, resolved, staged.kind), _complete(staged, resolved))
+    ).all()
+    already: list[dict[str, Any]] = []
+    only_personal: list[dict[str, Any]] = []
+    for row in rows:
+        plain = row[2 + len(labels) : 2 + len(labels) + len(personal)]
+        stored = row[2 + len(labels) + len(personal) :]
+        values: dict[str, Any] = {}
+        for personal_field, value, stored_index in zip(personal, plain, stored, strict=True):
+            index = blind_index(personal_field.kind, value)
+            if value is not None and index != stored_index:
+                values |= {personal_field.column: value, personal_field.blind_index: index}
+        if not values:
+            continue
+        values["personal_row_id"] = row.id
+        if int(row[1]) in written.customers:
+            already.append(values)
+            continue
+        only_personal.append(values)
+        written.add(
+            row[1], 1, ["/".join(_label(part) for part in row[2 : 2 + len(labels)])], inserted=False
+        )
+    statement = update(target).where(target.c.id == bindparam("personal_row_id"))
+    for batch in _same_keys(already):
+        connection.execute(statement, batch)
+    for batch in _same_keys(only_personal):
+        connection.execute(
+            statement.values(_stamped(target, stamp) | {"version": target.c.version + 1}), batch
+        )
+
+
+def _same_keys(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Rows grouped by the columns they set (an executemany needs the same keys in each)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    yield from groups.values()
+
+
 def _given(staged: Staged, resolved: Subquery) -> list[str]:
     """Target columns the file gives values for: staged ones and those references provide."""
     target = staged.target
-    names = [column.staged for column in staged.columns if column.staged in target.c]
+    skipped = {field.column for field in _personal(staged)}
+    names = [
+        column.staged
+        for column in staged.columns
+        if column.staged in target.c and column.staged not in skipped
+    ]
     for ref in staged.references:
         names += [name for name in ref.provides if name in target.c and name in resolved.c]
     return list(dict.fromkeys(names))

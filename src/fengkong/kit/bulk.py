@@ -59,7 +59,11 @@ def insert_columns(
         unsupported = sorted(set(names) - set(columns))
         raise ValueError(f"{table.name}: SQL-expression defaults are not supported ({unsupported})")
     converted = [
-        _converted(columns[name], table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        _converted(
+            columns[name],
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
+            each=getattr(table.c[name].type, "randomised", False),
+        )
         for name in names
     ]
     statement = str(compiled)
@@ -86,9 +90,15 @@ def _defaults(table: Table, *, given: Collection[str], rows: int) -> dict[str, l
     return filled
 
 
-def _converted(values: Sequence[Any], processor: Callable[[Any], Any] | None) -> Sequence[Any]:
+def _converted(
+    values: Sequence[Any], processor: Callable[[Any], Any] | None, *, each: bool = False
+) -> Sequence[Any]:
+    """``each``: types whose stored form is randomised (encrypted columns) convert every value,
+    so equal values do not share one ciphertext."""
     if processor is None:
         return values
+    if each:
+        return [processor(value) for value in values]
     try:
         # Keyed by type too, so values that compare equal across types (1, True) stay apart.
         distinct = {(value.__class__, value) for value in values}

@@ -29,6 +29,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
 from fengkong.auth.roles import Permission, Role
 from fengkong.config_versions import StoredConfig, VersionedConfigs
+from fengkong.customers import service as customers_service
 from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from fengkong.i18n import N_, Message
 from fengkong.kit.jsonable import to_jsonable
@@ -777,6 +778,7 @@ def take_action(
             "name an alert or a customer",
             details=[field_error("customer_id", None, "required without alert_id")],
         )
+    customers_service.get_customer(session, actor, customer_id)  # a 404, not a broken link
     text = _note(
         note, "note", required=code in (ActionCode.PROPOSE_LIMIT_CUT, ActionCode.CREDIT_BLOCK)
     )

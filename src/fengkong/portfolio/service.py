@@ -107,8 +107,9 @@ def refresh_figures(
 
 def latest_figures(session: Session, actor: Actor) -> PortfolioFigures | None:
     """The figures last computed (``None`` before the first), with the panels of areas the
-    reader may not read left out."""
+    reader may not read left out. They sum the whole book, so they need ``customers:all``."""
     auth_service.ensure_permission(actor, Permission.EXPOSURE_READ)
+    auth_service.ensure_permission(actor, Permission.CUSTOMERS_ALL)
     payload = session.scalars(
         select(StoredFigures.figures).order_by(StoredFigures.id.desc()).limit(1)
     ).first()

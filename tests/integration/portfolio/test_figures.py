@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
-from fengkong.auth.roles import Role
+from fengkong.auth.roles import Permission, Role
 from fengkong.database import open_database, upgrade
+from fengkong.errors import PermissionDenied
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.models import ExposureSnapshot
 from fengkong.jobs import periodic
@@ -66,14 +68,33 @@ def test_kept_figures_read_back_as_they_were_computed_and_only_the_latest_is_kep
 def test_readers_get_only_the_panels_their_role_reads(session: Session) -> None:
     _book(session)
     service.refresh_figures(session, today=TODAY, now=NOW)
+    # A token limited to these permissions: the whole book's exposure, ratings and alerts.
+    scopes = frozenset(
+        {
+            Permission.EXPOSURE_READ,
+            Permission.CUSTOMERS_ALL,
+            Permission.RISK_READ,
+            Permission.ALERTS_READ,
+        }
+    )
+    reader = Actor(user_id=None, username="r", role=Role.AUDITOR, token_scopes=scopes)
 
-    for_sales = service.latest_figures(session, Actor(user_id=None, username="s", role=Role.SALES))
+    figures = service.latest_figures(session, reader)
 
-    assert for_sales is not None
-    assert for_sales.exposure.customers == 1
-    assert for_sales.ratings is not None
-    assert for_sales.alerts is not None
-    assert for_sales.reviews is None
+    assert figures is not None
+    assert figures.exposure.customers == 1
+    assert figures.ratings is not None
+    assert figures.alerts is not None
+    assert figures.reviews is None
+
+
+def test_sales_get_no_portfolio_figures_which_sum_the_whole_book(session: Session) -> None:
+    _book(session)
+    service.refresh_figures(session, today=TODAY, now=NOW)
+    sales = Actor(user_id=None, username="s", role=Role.SALES)
+
+    with pytest.raises(PermissionDenied):
+        service.latest_figures(session, sales)
 
 
 def test_figures_are_stale_on_another_day_when_old_or_after_a_newer_event(

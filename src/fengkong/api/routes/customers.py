@@ -10,9 +10,11 @@ from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.api.params import PageParams, page_fields
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.customers import contacts as contacts_service
 from fengkong.customers import service
 from fengkong.customers.models import Customer
 from fengkong.customers.schemas import (
+    ContactRead,
     CustomerCreate,
     CustomerListItem,
     CustomerRead,
@@ -20,6 +22,7 @@ from fengkong.customers.schemas import (
 )
 from fengkong.customers.status import CustomerStatus
 from fengkong.kit.schemas import PageOut
+from fengkong.privacy.disclosure import disclose_contacts, disclose_customers
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import CustomerRating, Grade
 from fengkong.scoring.grading import RiskLevel
@@ -84,15 +87,28 @@ def list_customers(
         page=page,
     )
     ratings = risk_service.ratings_of(session, [customer.id for customer in result.items])
+    personal = disclose_customers(session, actor, result.items)
     return CustomerPage(
-        items=[_list_item(customer, ratings.get(customer.id)) for customer in result.items],
+        items=[
+            _list_item(customer, ratings.get(customer.id), shown)
+            for customer, shown in zip(result.items, personal, strict=True)
+        ],
         **page_fields(result),
     )
 
 
-def _list_item(customer: Customer, rating: CustomerRating | None) -> CustomerListItem:
+def _read(session: DbSession, actor: Actor, customer: Customer) -> CustomerRead:
+    """The customer as ``actor`` may see it: personal fields masked or audited as viewed."""
+    [shown] = disclose_customers(session, actor, [customer])
+    return CustomerRead.of(customer, **shown)
+
+
+def _list_item(
+    customer: Customer, rating: CustomerRating | None, shown: dict[str, str | None]
+) -> CustomerListItem:
     return CustomerListItem.of(
         customer,
+        **shown,
         grade=rating.grade if rating else None,
         score=rating.score if rating else None,
         pd=rating.pd if rating else None,
@@ -106,7 +122,18 @@ def get_customer(
 ) -> CustomerRead:
     customer = service.get_customer(session, actor, customer_id)
     tag(response, customer.version)
-    return CustomerRead.of(customer)
+    return _read(session, actor, customer)
+
+
+@router.get("/{customer_id}/contacts", response_model=list[ContactRead])
+def list_contacts(customer_id: int, session: DbSession, actor: Reader) -> list[ContactRead]:
+    """The customer's contact people, primary first (personal data: masked without pii:read)."""
+    contacts = contacts_service.list_contacts(session, actor, customer_id)
+    shown = disclose_contacts(session, actor, contacts)
+    return [
+        ContactRead.model_validate(contact).model_copy(update=values)
+        for contact, values in zip(contacts, shown, strict=True)
+    ]
 
 
 @router.post("", response_model=CustomerRead, status_code=status.HTTP_201_CREATED)
@@ -115,7 +142,7 @@ def create_customer(
 ) -> CustomerRead:
     customer = service.create_customer(session, actor, data)
     tag(response, customer.version, location=_location(customer.id))
-    return CustomerRead.of(customer)
+    return _read(session, actor, customer)
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
@@ -129,7 +156,7 @@ def update_customer(
 ) -> CustomerRead:
     customer = service.update_customer(session, actor, customer_id, data, expected_version=expected)
     tag(response, customer.version)
-    return CustomerRead.of(customer)
+    return _read(session, actor, customer)
 
 
 @router.post("/{customer_id}/archive", response_model=CustomerRead)
@@ -145,7 +172,7 @@ def archive_customer(
         session, actor, customer_id=customer_id, expected_version=expected
     )
     tag(response, customer.version)
-    return CustomerRead.of(customer)
+    return _read(session, actor, customer)
 
 
 @router.post("/{customer_id}/restore", response_model=CustomerRead)
@@ -160,4 +187,4 @@ def restore_customer(
         session, actor, customer_id=customer_id, expected_version=expected
     )
     tag(response, customer.version)
-    return CustomerRead.of(customer)
+    return _read(session, actor, customer)

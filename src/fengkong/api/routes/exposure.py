@@ -36,6 +36,9 @@ from fengkong.kit.schemas import MoneyOut
 router = APIRouter(tags=["exposure"], route_class=IdempotentRoute)
 
 Reader = Annotated[Actor, requires(Permission.EXPOSURE_READ)]
+# Portfolio figures sum the whole book: readers limited to some customers (sales) do not get a
+# partial "portfolio" that looks like the bank's (the service checks exposure:read as well).
+BookReader = Annotated[Actor, requires(Permission.CUSTOMERS_ALL)]
 Writer = Annotated[Actor, writes(Permission.EXPOSURE_WRITE)]
 AsOf = Annotated[date | None, Query(description="the date receivables are aged on; default: today")]
 
@@ -65,7 +68,9 @@ def get_group_exposure(
 
 
 @router.get("/portfolio/exposure", response_model=PortfolioOut)
-def get_portfolio_exposure(session: DbSession, actor: Reader, as_of: AsOf = None) -> PortfolioOut:
+def get_portfolio_exposure(
+    session: DbSession, actor: BookReader, as_of: AsOf = None
+) -> PortfolioOut:
     """Totals, breakdowns by grade, industry section and province, top-10 and HHI."""
     return PortfolioOut.of(service.portfolio_exposure(session, actor, as_of=as_of))
 

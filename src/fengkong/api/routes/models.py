@@ -37,6 +37,7 @@ from fengkong.models.schemas import (
     ShadowIn,
 )
 from fengkong.models.status import ModelKind, ModelState
+from fengkong.recorders import record_action
 from fengkong.records import field_error
 from fengkong.settings import get_settings
 
@@ -268,6 +269,14 @@ def export(
 ) -> Response:
     """A trained scorecard as JSON, YAML, an Excel table or a SQL ``CASE`` expression."""
     exported = service.export_model(session, actor, model_id=model_id, format=format)
+    record_action(
+        session,
+        action="export",
+        entity_type="model_versions",
+        entity_id=str(model_id),
+        details={"format": format, "filename": exported.filename},
+        actor=actor,
+    )
     return Response(
         exported.content,
         media_type=exported.media_type,

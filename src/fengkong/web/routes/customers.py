@@ -21,6 +21,7 @@ from fengkong.api.deps import DbSession
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.customers import contacts as contacts_service
 from fengkong.customers import interactions as interactions_service
 from fengkong.customers import service as customers_service
 from fengkong.customers.models import Customer
@@ -38,6 +39,8 @@ from fengkong.kit.pagination import Page, PageRequest
 from fengkong.kit.time import business_today, utcnow
 from fengkong.monitoring import service as monitoring_service
 from fengkong.monitoring.rules import SEVERITY_LABELS
+from fengkong.privacy.disclosure import Disclosure
+from fengkong.recorders import record_action
 from fengkong.reference.classifications import industry_sections, regions
 from fengkong.reviews.status import REVIEW_STATUS_LABELS
 from fengkong.risk import service as risk_service
@@ -397,11 +400,19 @@ def export_customers(request: Request, session: DbSession, actor: CustomersReade
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
         cells = _ExportCells(Formatter(locale, zone), levels)
-        write_workbook(target, rows, columns=columns, cells=cells)
+        exported = write_workbook(target, rows, columns=columns, cells=cells)
     except BaseException:
         target.close()
         raise
     target.seek(0)
+    record_action(
+        session,
+        action="export",
+        entity_type="customers",
+        entity_id="*",
+        details={"rows": exported, "format": "xlsx", "filters": dict(request.query_params)},
+        actor=actor,
+    )
     filename = f"customers-{business_today(zone):%Y%m%d}.xlsx"
     return StreamingResponse(
         _chunks(target),
@@ -431,8 +442,18 @@ def _page_context(
         if customer.owner_id is not None
         else None
     )
+    disclosure = Disclosure(actor)
+    [personal] = disclosure.show([customer], table="customers", customer_attribute="id")
+    contacts = contacts_service.list_contacts(session, actor, customer.id)
+    shown_contacts = disclosure.show(contacts, table="customer_contacts")
+    disclosure.record(session)
     return {
         "customer": customer,
+        "personal": personal,
+        "contacts": [
+            {**shown, "title": contact.title, "is_primary": contact.is_primary}
+            for contact, shown in zip(contacts, shown_contacts, strict=True)
+        ],
         "owner": owner,
         "verification_labels": VERIFICATION_LABELS,
         "customer_labels": customer_sections.LABELS,

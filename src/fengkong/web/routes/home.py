@@ -1,5 +1,5 @@
-"""The start page after signing in: the portfolio dashboard for those who may read exposure,
-shortcuts for everyone else.
+"""The start page after signing in: the portfolio dashboard for those who read exposure across
+the whole book (customers:all), shortcuts for everyone else.
 
 Each panel comes from its area's summary (exposure snapshots, ratings and grade migration,
 alerts, reviews), computed together and kept by the portfolio area (``portfolio.service``), and
@@ -23,6 +23,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from fengkong.access.scope import sees_every_customer
 from fengkong.api.deps import DbSession
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -285,8 +286,9 @@ def dashboard(
 ) -> dict[str, Any]:
     """The dashboard's context (``None`` without ``exposure:read``) from the figures kept by
     the portfolio area: computed now on the very first visit, refreshed after the response
-    when they may be out of date."""
-    if not actor.can(Permission.EXPOSURE_READ):
+    when they may be out of date. Readers limited to some customers (sales) get none: the
+    figures sum the whole book (and computing them in their request would sum only theirs)."""
+    if not actor.can(Permission.EXPOSURE_READ) or not sees_every_customer(actor):
         return {"dashboard": None}
     locale = request_locale(request)
     zone = app_settings(request).zone
