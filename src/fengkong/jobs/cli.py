@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from fengkong.database import open_database
+from fengkong.logs import configure_logging
 from fengkong.settings import get_settings
 
 
@@ -40,7 +41,9 @@ def worker(
     same database: they share the load and keep each customer's order). On SQLite it runs the
     embedded consumer in the foreground (``fengkong serve`` already runs it in a thread).
     """
-    url = get_settings().resolved_database_url
+    settings = get_settings()
+    configure_logging(settings)
+    url = settings.resolved_database_url
     if make_url(url).get_backend_name() == "postgresql":
         from fengkong.jobs import queue
 
