@@ -11,14 +11,14 @@ DEMO_SEED ?= 42
 VENDOR := src/fengkong/web/static/vendor
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: run test lint typecheck install install-dev assets browser lock clean
+.PHONY: run test lint typecheck install install-dev assets browser pdf-tools lock clean
 
-run: install assets
+run: install assets pdf-tools
 	$(BIN)/fengkong db upgrade
 	$(BIN)/fengkong demo --if-empty --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
 	$(BIN)/fengkong serve --host $(HOST) --port $(PORT)
 
-test: install-dev assets browser lint typecheck
+test: install-dev assets browser pdf-tools lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint:
@@ -58,6 +58,14 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 || \
 	  { apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }; }
+
+# PDF reports: WeasyPrint needs Pango, and Chinese needs CJK fonts; the PDF tests read and picture
+# the reports with poppler-utils (pdftotext, pdftoppm, pdffonts). All from Debian's packages.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-wqy-microhei poppler-utils
+pdf-tools:
+	@{ command -v pdftotext >/dev/null && fc-list | grep -qi "WenQuanYi Micro Hei"; } || { \
+	  apt-get install -y -q $(PDF_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q $(PDF_PACKAGES) >/dev/null; }; }
 
 # Re-pin every installed package after changing pyproject.toml.
 lock: install-dev

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 
 from fengkong.app import create_app
 from fengkong.auth import service as auth_service
@@ -76,6 +77,19 @@ def chromium_path() -> Path:
     if not (STATIC_DIR / "vendor" / "htmx.min.js").exists():
         pytest.fail("the front-end assets are not built: run `make assets`")
     return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def chromium(chromium_path: Path) -> Iterator[Browser]:
+    """One headless Chromium per test module, for tests that open their own contexts."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def _seed(database: Database) -> None:

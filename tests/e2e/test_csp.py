@@ -7,13 +7,11 @@ shows the watch would see a violation if a page caused one."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from fengkong.api.security_headers import CONTENT_SECURITY_POLICY
 from fengkong.auth import service as auth_service
@@ -23,7 +21,7 @@ from fengkong.demo import service as demo_service
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
 from fengkong.web.nav import NAV_ITEMS
-from tests.e2e.conftest import CHROMIUM_ARGS, LiveServer
+from tests.e2e.conftest import LiveServer
 from tests.personas import PASSWORD
 
 ADMIN = "csp_admin"
@@ -72,18 +70,6 @@ def demo_server(live_server: LiveServer) -> LiveServer:
     with live_server.database.session_scope(actor=system) as session:
         demo_service.settle_demo(session, system, today=AS_OF)
     return live_server
-
-
-@pytest.fixture(scope="module")
-def chromium(chromium_path: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _signed_in_page(chromium: Browser, base: str, watch: Watch) -> Page:

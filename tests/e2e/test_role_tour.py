@@ -6,14 +6,13 @@ page is saved as a screenshot under ``test-artifacts/tour/``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request, expect
 
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
@@ -22,7 +21,7 @@ from fengkong.demo import service as demo_service
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
 from fengkong.web.nav import NAV_ITEMS
-from tests.e2e.conftest import CHROMIUM_ARGS, LiveServer
+from tests.e2e.conftest import LiveServer
 from tests.personas import PASSWORD
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -78,18 +77,6 @@ def demo_server(live_server: LiveServer) -> LiveServer:
     return live_server
 
 
-@pytest.fixture(scope="module")
-def chromium(chromium_path: Path) -> Iterator[object]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def _sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("用户名").fill(username)
@@ -119,7 +106,7 @@ def _switch_language(page: Page, label: str, html_lang: str) -> None:
 @pytest.mark.parametrize(("username", "role"), demo_service.DEMO_USERS)
 def test_each_role_tours_the_ui_without_a_console_error(
     demo_server: LiveServer,
-    chromium: object,
+    chromium: Browser,
     pytestconfig: pytest.Config,
     username: str,
     role: Role,
@@ -128,9 +115,7 @@ def test_each_role_tours_the_ui_without_a_console_error(
     folder.mkdir(parents=True, exist_ok=True)
     base = demo_server.url
     watch = Watch()
-    context = chromium.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 1280, "height": 800}, locale="zh-CN"
-    )
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     try:
         page: Page = context.new_page()
         watch.listen(page)

@@ -15,10 +15,10 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session
 
 from fengkong.auth import service as auth_service
+from fengkong.display.formatting import Formatter
 from fengkong.i18n import catalogue_path
 from fengkong.kit.money import Money
 from fengkong.settings import SUPPORTED_LOCALES, Locale
-from fengkong.web.formatting import Formatter
 from fengkong.web.templating import TEMPLATES_DIR
 from tests.personas import Personas
 from tests.web.conftest import BrowserFactory, SignedIn, WebClient

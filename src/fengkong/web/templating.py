@@ -16,13 +16,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from fengkong.display.formatting import Formatter
+from fengkong.display.labels import CUSTOMER_STATUS_LABELS, ROLE_LABELS
 from fengkong.i18n import html_lang, language_name, translations
 from fengkong.settings import SUPPORTED_LOCALES, Locale, Settings
 from fengkong.web import nav, sessions
 from fengkong.web.csrf import csrf_token
 from fengkong.web.deps import request_actor, request_locale
-from fengkong.web.formatting import Formatter
-from fengkong.web.labels import CUSTOMER_STATUS_LABELS, ROLE_LABELS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 # Page links either side of the current page; the first and the last are always shown.

@@ -33,6 +33,8 @@ from fengkong.customers.service import (
     CustomerSort,
 )
 from fengkong.customers.status import CustomerStatus
+from fengkong.display.formatting import Formatter
+from fengkong.display.labels import CUSTOMER_STATUS_LABELS
 from fengkong.i18n import N_, translations
 from fengkong.imports.exports import escape_cell
 from fengkong.kit.pagination import Page, PageRequest
@@ -49,8 +51,6 @@ from fengkong.risk.views import active_scale
 from fengkong.scoring.grading import RiskLevel
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
-from fengkong.web.formatting import Formatter
-from fengkong.web.labels import CUSTOMER_STATUS_LABELS
 from fengkong.web.routes import customer_sections, exposure, limits, quality, risk
 from fengkong.web.routes.alerts import ACTION_LABELS as ALERT_ACTION_LABELS
 from fengkong.web.routes.alerts import STATUS_LABELS as ALERT_STATUS_LABELS

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.display.formatting import Formatter
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.ageing import BUCKETS
 from fengkong.exposure.results import CREDIT_CURRENCY, CustomerExposure
@@ -23,7 +24,6 @@ from fengkong.kit.money import Money
 from fengkong.kit.time import business_today
 from fengkong.settings import Locale
 from fengkong.web.deps import app_settings, request_locale
-from fengkong.web.formatting import Formatter
 
 BUCKET_LABELS: dict[str, str] = {
     "not_due": N_("Not due"),

@@ -28,6 +28,7 @@ from fengkong.api.deps import DbSession
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.db import Database
+from fengkong.display.formatting import Formatter
 from fengkong.exposure.ageing import BUCKETS
 from fengkong.exposure.results import CREDIT_CURRENCY, Breakdown, PortfolioSummary
 from fengkong.i18n import N_, translations
@@ -42,7 +43,6 @@ from fengkong.reviews.status import REVIEW_STATUS_LABELS
 from fengkong.risk.service import GradeMigration, RatingSummary
 from fengkong.settings import Locale
 from fengkong.web.deps import app_settings, request_locale, requires
-from fengkong.web.formatting import Formatter
 from fengkong.web.routes.exposure import BUCKET_LABELS
 from fengkong.web.templating import render
 

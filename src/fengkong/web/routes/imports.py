@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from fengkong.api.deps import DbSession
 from fengkong.api.routes.imports import MULTIPART_OVERHEAD, Upload, spooled
 from fengkong.auth.actor import Actor
+from fengkong.display.formatting import Formatter
 from fengkong.errors import PermissionDenied
 from fengkong.i18n import N_, Message
 from fengkong.imports import problems, service
@@ -33,7 +34,6 @@ from fengkong.imports.templates import TemplateFormat
 from fengkong.kit.pagination import PageRequest
 from fengkong.settings import Locale
 from fengkong.web.deps import OptionalActor, WebPermission, app_settings, request_locale, requires
-from fengkong.web.formatting import Formatter
 from fengkong.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/imports", include_in_schema=False)

@@ -18,6 +18,7 @@ from fengkong.connectors import service as connectors_service
 from fengkong.connectors.models import DataKind, PullOutcome
 from fengkong.connectors.service import KindResult, PullSummary
 from fengkong.customers.status import USCCVerification
+from fengkong.display.formatting import Formatter
 from fengkong.errors import Conflict, ValidationFailed
 from fengkong.i18n import N_, translations
 from fengkong.kit.provenance import DataSource
@@ -28,7 +29,6 @@ from fengkong.quality.service import Category
 from fengkong.settings import Locale, Settings
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
-from fengkong.web.formatting import Formatter
 from fengkong.web.sessions import FlashLevel
 from fengkong.web.templating import render
 

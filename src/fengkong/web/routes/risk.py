@@ -19,6 +19,7 @@ from fengkong.api.deps import DbSession
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.customers import service as customers_service
+from fengkong.display.formatting import Formatter
 from fengkong.i18n import N_, translations
 from fengkong.kit.time import business_today
 from fengkong.models.status import ModelKind
@@ -32,7 +33,6 @@ from fengkong.scoring.grading import MasterScale
 from fengkong.settings import Locale
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
-from fengkong.web.formatting import Formatter
 from fengkong.web.routes.models import KIND_LABELS
 from fengkong.web.templating import render
 

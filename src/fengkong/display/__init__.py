@@ -1,0 +1,1 @@
+"""Presentation shared by the web pages and the reports: locale-aware formatting and labels."""
