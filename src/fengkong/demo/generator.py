@@ -106,6 +106,9 @@ class DemoData:
         return {name: len(rows) for name, rows in self.tables.items()}
 
 
+SALES_BOOK_EVERY = 4
+
+
 def generate_demo(
     *,
     customers: int,
@@ -543,7 +546,13 @@ class _Builder:
             "legal_representative": _strings(self.legal_representative),
             "address": _strings(addresses),
             "status": np.full(n, "active", dtype=object),
-            "owner_id": np.full(n, self.owner_id, dtype=object),
+            # The demo salesperson looks after every fourth customer, so signing in as them
+            # shows a sales user's view (their customers only), not the whole book.
+            "owner_id": np.where(
+                np.arange(n) % SALES_BOOK_EVERY == 0,
+                np.full(n, self.owner_id, dtype=object),
+                np.full(n, None, dtype=object),
+            ),
         }
         return TableRows("customers", columns, self.customer_since)
 

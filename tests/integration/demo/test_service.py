@@ -3,7 +3,7 @@ log, and whether the hidden profiles are usable ground truth."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +17,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.db import Database
 from fengkong.demo import service as demo_service
-from fengkong.demo.generator import Profile
+from fengkong.demo.generator import SALES_BOOK_EVERY, Profile
 from fengkong.errors import PermissionDenied
 from fengkong.events.models import Event
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
@@ -108,8 +108,9 @@ def test_one_demo_user_per_role_signs_in_with_the_password_shown(session: Sessio
     for user in summary.users:
         assert auth_service.authenticate(session, username=user.username, password=user.password)
     sales = auth_service.get_user(session, demo_service.OWNER_USERNAME)
-    owners = set(session.scalars(select(tables.Customer.owner_id)))
-    assert owners == {sales.id}
+    owners = Counter(session.scalars(select(tables.Customer.owner_id)))
+    assert set(owners) == {sales.id, None}
+    assert owners[sales.id] == -(-summary.counts["customers"] // SALES_BOOK_EVERY)
 
 
 def test_sudden_defaults_carry_far_more_arrears_past_90_days_than_healthy_customers(
