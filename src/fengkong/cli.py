@@ -43,6 +43,7 @@ from fengkong.model_cli import model_app
 from fengkong.monitor_cli import monitor_app
 from fengkong.notify_cli import notify_app, reviews_app
 from fengkong.privacy_cli import keys_app, privacy_app
+from fengkong.report_cli import report_app
 from fengkong.risk import configs as risk_configs
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ScoreTrigger
@@ -63,6 +64,7 @@ app.add_typer(reviews_app, name="reviews")
 app.add_typer(keys_app, name="keys")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(audit_app, name="audit")
+app.add_typer(report_app, name="report")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 app.command("worker")(worker)

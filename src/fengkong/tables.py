@@ -51,6 +51,7 @@ from fengkong.monitoring.models import (
 )
 from fengkong.notifications.models import (
     Delivery,
+    DeliveryAttachment,
     NotificationSubscription,
     WebhookEndpoint,
 )
@@ -58,6 +59,7 @@ from fengkong.orders.models import Order
 from fengkong.portfolio.models import StoredFigures
 from fengkong.privacy.models import LegalHold
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+from fengkong.reports.models import ReportSubscription
 from fengkong.reviews.models import Review
 from fengkong.risk.models import (
     ConsumerPosition,
@@ -94,6 +96,7 @@ __all__ = [
     "CustomerRating",
     "CustomerStreamPosition",
     "Delivery",
+    "DeliveryAttachment",
     "DemoProfile",
     "DunningNotice",
     "DunningNoticeItem",
@@ -124,6 +127,7 @@ __all__ = [
     "PromiseToPay",
     "QualitativeAssessment",
     "RelatedParty",
+    "ReportSubscription",
     "Review",
     "RiskScore",
     "RuleSetVersion",

@@ -133,7 +133,13 @@ def test_the_export_downloads_every_row_of_the_filtered_sorted_view(
     assert response.headers["content-type"] == XLSX
     assert "attachment" in response.headers["content-disposition"]
     rows = sheet_rows(response.content)
-    assert rows[0][:4] == ["名称", "英文名称", "统一社会信用代码", "行业"]
+    assert rows[0][:5] == [
+        "名称",
+        "英文名称",
+        "统一社会信用代码",
+        "法定代表人",
+        "法定代表人身份证号",
+    ]
     assert "风险等级" in rows[0]
     assert [row[0] for row in rows[1:]] == listed
     risky = next(row for row in rows if row[0] == book["risky"].name)

@@ -132,6 +132,9 @@ class CustomerExportRow:
     rated_as_of: date | None
     open_alerts: int
     created_at: datetime
+    legal_representative: str | None = None
+    """Personal data: shown through ``privacy.disclosure`` (masked without ``pii:read``)."""
+    legal_representative_id_number: str | None = None
 
 
 _SORT_COLUMNS: dict[CustomerSort, ColumnElement[Any]] = {
@@ -293,6 +296,8 @@ def export_customers(
         CustomerRating.as_of,
         open_alerts.c.open_alerts,
         Customer.created_at,
+        Customer.legal_representative,
+        Customer.legal_representative_id_number,
     )
     statement = (
         _query(session, actor, columns, criteria, sort, with_rating=True)
@@ -316,6 +321,8 @@ def export_customers(
         rated_as_of,
         alerts,
         created_at,
+        legal_representative,
+        legal_representative_id_number,
     ) in session.execute(statement):
         yield CustomerExportRow(
             customer_id=customer_id,
@@ -332,6 +339,8 @@ def export_customers(
             rated_as_of=rated_as_of,
             open_alerts=alerts or 0,
             created_at=created_at,
+            legal_representative=legal_representative,
+            legal_representative_id_number=legal_representative_id_number,
         )
 
 

@@ -1,6 +1,7 @@
 """Daily work no event triggers: the drift watch of champion models (``models.drift``), and the
 exposure snapshots aged as of the new day (``exposure.service.refresh_exposures``) with the
-dashboard's figures computed from them (``portfolio.service.refresh_figures``).
+dashboard's figures computed from them (``portfolio.service.refresh_figures``), and the report
+subscriptions due that day (``reports.subscriptions.send_due``).
 
 The job is idempotent per day — each champion is checked once per business day, a second run
 that day finds the check and writes nothing — so it is scheduled more often than daily and is
@@ -26,6 +27,7 @@ from fengkong.jobs.loop import BackgroundLoop
 from fengkong.kit.time import business_today
 from fengkong.models import drift
 from fengkong.portfolio import service as portfolio_service
+from fengkong.reports import subscriptions as report_subscriptions
 from fengkong.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,11 @@ def run_daily_jobs(database: Database, *, today: date | None = None) -> list[dri
             written = exposure_service.refresh_exposures(session, DAILY_ACTOR, as_of=day)
             portfolio_service.refresh_figures(session, today=day)
             logger.info("exposure snapshots of %s customers aged as of %s", written, day)
+    with database.session_scope(actor=DAILY_ACTOR) as session:
+        # Subscribed reports due today, rendered as their subscribers; the outbox sends them.
+        due = report_subscriptions.send_due(session, today=day)
+        if due.sent or due.suspended:
+            logger.info("report subscriptions: %s queued, %s suspended", due.sent, due.suspended)
     for result in results:
         if result.created:
             logger.info(

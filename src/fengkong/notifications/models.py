@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fengkong.db import Base
@@ -85,3 +94,20 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     digest_id: Mapped[int | None] = mapped_column(BigInteger)
     """For a digested notification: the digest delivery that carried it."""
+
+
+class DeliveryAttachment(Base):
+    """A file an e-mail delivery carries (a subscribed report), stored with the delivery so a
+    retry sends the very bytes rendered on the day. Not audited: the bytes are no business
+    record, and rendering the report is audited already."""
+
+    __tablename__ = "delivery_attachments"
+    __audited__: ClassVar[bool] = False
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigIntegerKey, ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -39,7 +39,12 @@ from fengkong.i18n import N_, Message
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.time import business_today, ensure_utc, utcnow
 from fengkong.notifications import policy, signing
-from fengkong.notifications.models import Delivery, NotificationSubscription, WebhookEndpoint
+from fengkong.notifications.models import (
+    Delivery,
+    DeliveryAttachment,
+    NotificationSubscription,
+    WebhookEndpoint,
+)
 from fengkong.notifications.status import (
     DELIVERY_TRANSITIONS,
     Channel,
@@ -105,7 +110,7 @@ def _check_topic(topic: str, *, allow_any: bool = False) -> str:
     raise ValidationFailed(message, details=[field_error("topic", topic, message)])
 
 
-def _check_email(email: str) -> str:
+def check_email(email: str) -> str:
     email = email.strip()
     if len(email) > 254 or not _EMAIL.fullmatch(email):
         message = "not an email address"
@@ -253,16 +258,67 @@ def notify(
     return NotifySummary(queued=queued, duplicates=duplicates)
 
 
+def queue_email(
+    session: Session,
+    *,
+    user_id: int | None,
+    email: str,
+    topic: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    attachments: Sequence[DeliveryAttachment] = (),
+    now: datetime | None = None,
+) -> bool:
+    """Queue one e-mail to ``email`` outside the topic preferences (a message the user asked
+    for by address, such as a subscribed report), carrying ``attachments``. Queues nothing and
+    returns ``False`` if the same ``dedupe_key`` went to that address before."""
+    _check_topic(topic)
+    moment = ensure_utc(now) if now is not None else utcnow()
+    delivery = Delivery(
+        channel=Channel.EMAIL,
+        target=check_email(email),
+        user_id=user_id,
+        topic=topic,
+        subject=subject[:300],
+        body=body,
+        payload={"attachments": [attachment.filename for attachment in attachments]},
+        dedupe_key=dedupe_key,
+        message_id=uuid.uuid4().hex,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=moment,
+        created_at=moment,
+    )
+    if not _queue(session, delivery):
+        return False
+    for attachment in attachments:
+        attachment.delivery_id = delivery.id
+        session.add(attachment)
+    session.flush()
+    return True
+
+
 # --- sending ----------------------------------------------------------------------------------
 
 
-def _send_email(settings: Settings, delivery: Delivery) -> None:
+def _send_email(
+    settings: Settings, delivery: Delivery, attachments: Sequence[DeliveryAttachment] = ()
+) -> None:
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = delivery.target
     message["Subject"] = delivery.subject
     message["Message-ID"] = make_msgid(idstring=delivery.message_id)
     message.set_content(delivery.body)
+    for attachment in attachments:
+        maintype, _, subtype = attachment.media_type.partition(";")[0].strip().partition("/")
+        message.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+        )
     try:
         with smtplib.SMTP(
             settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
@@ -384,7 +440,12 @@ def deliver_pending(
                     delivery.last_error = SMTP_NOT_CONFIGURED
                     waiting += 1
                     continue
-                _send_email(settings, delivery)
+                attachments = session.scalars(
+                    select(DeliveryAttachment)
+                    .where(DeliveryAttachment.delivery_id == delivery.id)
+                    .order_by(DeliveryAttachment.id)
+                ).all()
+                _send_email(settings, delivery, attachments)
             else:
                 endpoint = (
                     session.get(WebhookEndpoint, delivery.endpoint_id)
@@ -539,7 +600,7 @@ def set_subscription(
     """Create or replace the user's preference for ``topic`` (``*``: every other topic)."""
     _may_manage_user(actor, user_id)
     _check_topic(topic, allow_any=True)
-    address = _check_email(email)
+    address = check_email(email)
     row = session.scalars(
         select(NotificationSubscription).where(
             NotificationSubscription.user_id == user_id, NotificationSubscription.topic == topic

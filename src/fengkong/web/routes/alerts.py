@@ -5,6 +5,7 @@ rules page (the active rule set and a preview form)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,10 +20,19 @@ from fengkong.i18n import N_, translations
 from fengkong.kit.money import Money, MoneyError
 from fengkong.kit.time import business_today
 from fengkong.monitoring import service
+from fengkong.monitoring.models import Alert
 from fengkong.monitoring.rules import SEVERITY_LABELS, ActionCode, Severity, rule_document
 from fengkong.monitoring.status import ALERT_TRANSITIONS, AlertStatus
+from fengkong.reports.exports import (
+    MAX_EXPORT_ROWS,
+    ColumnKind,
+    ExportColumn,
+    ExportTable,
+    local_time,
+)
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -74,6 +84,20 @@ def _enum_or_none(kind: type[AlertStatus] | type[Severity], value: str) -> Any:
         return None
 
 
+def _criteria(
+    actor: Actor, status: str, severity: str, rule: str, mine: bool, overdue: bool
+) -> service.AlertFilter:
+    chosen_status = _enum_or_none(AlertStatus, status)
+    return service.AlertFilter(
+        status=chosen_status,
+        severity=_enum_or_none(Severity, severity),
+        rule_id=rule.strip()[:64] or None,
+        assignee_id=actor.user_id if mine else None,
+        overdue=overdue,
+        open_only=chosen_status is None,
+    )
+
+
 @router.get("/alerts")
 def inbox(
     request: Request,
@@ -86,16 +110,7 @@ def inbox(
     overdue: bool = False,
 ) -> Response:
     """Alerts, newest first, filtered; open ones unless a status is chosen."""
-    chosen_status = _enum_or_none(AlertStatus, status)
-    chosen_severity = _enum_or_none(Severity, severity)
-    criteria = service.AlertFilter(
-        status=chosen_status,
-        severity=chosen_severity,
-        rule_id=rule.strip()[:64] or None,
-        assignee_id=actor.user_id if mine else None,
-        overdue=overdue,
-        open_only=chosen_status is None,
-    )
+    criteria = _criteria(actor, status, severity, rule, mine, overdue)
     rows = service.list_alerts(session, actor, criteria=criteria)
     return render(
         request,
@@ -104,8 +119,8 @@ def inbox(
             "rows": rows,
             "labels": LABELS,
             "filters": {
-                "status": chosen_status.value if chosen_status else "",
-                "severity": chosen_severity.value if chosen_severity else "",
+                "status": criteria.status.value if criteria.status else "",
+                "severity": criteria.severity.value if criteria.severity else "",
                 "rule": rule.strip()[:64],
                 "mine": mine,
                 "overdue": overdue,
@@ -113,7 +128,51 @@ def inbox(
             "statuses": list(AlertStatus),
             "severities": list(Severity),
             "can_work": actor.can(Permission.ALERTS_WRITE),
+            "export_query": str(request.query_params),
         },
+    )
+
+
+@router.get("/alerts/export.{fmt}")
+def export_alerts(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.ALERTS_READ)],
+    fmt: str,
+    status: str = "",
+    severity: str = "",
+    rule: str = "",
+    mine: bool = False,
+    overdue: bool = False,
+) -> Response:
+    """The inbox as filtered, every alert of it up to the export cap, as Excel or CSV."""
+    chosen = export_format(fmt)
+    gettext = _gettext(request)
+    zone = app_settings(request).zone
+    rows = service.list_alerts(
+        session,
+        actor,
+        criteria=_criteria(actor, status, severity, rule, mine, overdue),
+        limit=MAX_EXPORT_ROWS,
+    )
+
+    table: ExportTable[Alert] = ExportTable(
+        N_("Alerts"),
+        [
+            ExportColumn(N_("Alert"), attrgetter("id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Title"), attrgetter("title")),
+            ExportColumn(N_("Severity"), lambda a: gettext(SEVERITY_LABELS[a.severity])),
+            ExportColumn(N_("Customer"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Rule"), attrgetter("rule_id")),
+            ExportColumn(N_("Status"), lambda a: gettext(STATUS_LABELS[a.status])),
+            ExportColumn(
+                N_("Raised"), lambda a: local_time(a.raised_at, zone), ColumnKind.DATETIME
+            ),
+            ExportColumn(N_("Due"), lambda a: local_time(a.due_at, zone), ColumnKind.DATETIME),
+        ],
+    )
+    return export_response(
+        request, session, actor, entity_type="alerts", table=table, rows=rows, fmt=chosen
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -28,8 +29,16 @@ from fengkong.credit_checks.status import (
 from fengkong.errors import DomainError
 from fengkong.i18n import N_, translations
 from fengkong.kit.money import Money, MoneyError
+from fengkong.reports.exports import (
+    MAX_EXPORT_ROWS,
+    ColumnKind,
+    ExportColumn,
+    ExportTable,
+    local_time,
+)
 from fengkong.web import sessions
-from fengkong.web.deps import request_locale, requires
+from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -144,7 +153,47 @@ def holds_page(
             "labels": LABELS,
             "can_decide": actor.can(Permission.CREDIT_CHECKS_DECIDE),
             "can_configure": actor.can(Permission.CREDIT_CHECKS_CONFIGURE),
+            "export_query": str(request.query_params),
         },
+    )
+
+
+@router.get("/credit-holds/export.{fmt}")
+def export_holds(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.CREDIT_CHECKS_READ)],
+    fmt: str,
+    status: HoldStatus = HoldStatus.OPEN,
+) -> Response:
+    """The holds of the chosen status, as the queue lists them, as Excel or CSV."""
+    chosen = export_format(fmt)
+    gettext = translations(request_locale(request)).gettext
+    zone = app_settings(request).zone
+    table: ExportTable[CreditHold] = ExportTable(
+        N_("Credit holds"),
+        [
+            ExportColumn(N_("Hold"), attrgetter("id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Customer"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Order"), attrgetter("order_number")),
+            ExportColumn(N_("Currency"), attrgetter("currency")),
+            ExportColumn(
+                N_("Amount"),
+                lambda h: Money.from_minor_units(h.amount_minor, h.currency).amount,
+                ColumnKind.MONEY,
+            ),
+            ExportColumn(N_("Status"), lambda h: gettext(HOLD_STATUS_LABELS[h.status])),
+            ExportColumn(N_("Requested by"), attrgetter("requested_by")),
+            ExportColumn(
+                N_("Opened"), lambda h: local_time(h.opened_at, zone), ColumnKind.DATETIME
+            ),
+            ExportColumn(N_("Decided by"), attrgetter("decided_by")),
+            ExportColumn(N_("Comment"), attrgetter("comment")),
+        ],
+    )
+    rows = service.list_holds(session, actor, status=status, limit=MAX_EXPORT_ROWS)
+    return export_response(
+        request, session, actor, entity_type="credit_holds", table=table, rows=rows, fmt=chosen
     )
 
 

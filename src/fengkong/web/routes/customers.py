@@ -3,17 +3,14 @@ and the customer page with its interaction log."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from datetime import date
 from enum import StrEnum
-from typing import IO, Annotated, Any, TypeVar
+from operator import itemgetter
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-import xlsxwriter
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
@@ -36,14 +33,13 @@ from fengkong.customers.status import CustomerStatus
 from fengkong.display.formatting import Formatter
 from fengkong.display.labels import CUSTOMER_STATUS_LABELS
 from fengkong.i18n import N_, translations
-from fengkong.imports.exports import escape_cell
 from fengkong.kit.pagination import Page, PageRequest
 from fengkong.kit.time import business_today, utcnow
 from fengkong.monitoring import service as monitoring_service
 from fengkong.monitoring.rules import SEVERITY_LABELS
 from fengkong.privacy.disclosure import Disclosure
-from fengkong.recorders import record_action
 from fengkong.reference.classifications import industry_sections, regions
+from fengkong.reports.exports import ColumnKind, ExportColumn, ExportTable
 from fengkong.reviews.status import REVIEW_STATUS_LABELS
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import Grade
@@ -51,6 +47,7 @@ from fengkong.risk.views import active_scale
 from fengkong.scoring.grading import RiskLevel
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.routes import customer_sections, exposure, limits, quality, risk
 from fengkong.web.routes.alerts import ACTION_LABELS as ALERT_ACTION_LABELS
 from fengkong.web.routes.alerts import STATUS_LABELS as ALERT_STATUS_LABELS
@@ -87,6 +84,8 @@ EXPORT_HEADERS: dict[str, str] = {
     "name": N_("Name"),
     "name_en": N_("English name"),
     "uscc": N_("USCC"),
+    "legal_representative": N_("Legal representative"),
+    "legal_representative_id_number": N_("Legal representative ID number"),
     "industry": N_("Industry"),
     "region": N_("Region"),
     "status": N_("Status"),
@@ -101,7 +100,13 @@ EXPORT_HEADERS: dict[str, str] = {
 }
 RATED_COLUMNS = frozenset({"grade", "risk_level", "score", "pd", "rated_as_of"})
 ALERT_COLUMNS = frozenset({"open_alerts"})
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_KINDS: dict[str, ColumnKind] = {
+    "score": ColumnKind.NUMBER,
+    "pd": ColumnKind.SHARE,
+    "rated_as_of": ColumnKind.DATE,
+    "open_alerts": ColumnKind.NUMBER,
+    "created_at": ColumnKind.DATE,
+}
 _LOGGED = N_("Interaction logged.")
 
 E = TypeVar("E", bound=StrEnum)
@@ -198,9 +203,9 @@ class ListQuery:
             pairs.extend((field.name, str(item)) for item in values)
         return path + (f"?{urlencode(pairs)}" if pairs else "")
 
-    def export_url(self) -> str:
+    def export_query(self) -> str:
         """The export of this view: every page of it, so without the page number and size."""
-        return self.url("/customers/export.xlsx", page=1, page_size=PAGE_SIZES[0])
+        return self.url("/customers/export", page=1, page_size=PAGE_SIZES[0]).partition("?")[2]
 
 
 def _allowed(query: ListQuery, actor: Actor) -> ListQuery:
@@ -318,62 +323,26 @@ class _ExportCells:
         }
 
 
-def write_workbook(
-    target: IO[bytes],
-    rows: Iterator[CustomerExportRow],
-    *,
-    columns: list[str],
-    cells: _ExportCells,
-) -> int:
-    """Write ``rows`` to ``target`` as one sheet, row by row (xlsxwriter's constant-memory
-    mode keeps only the current row in memory), and return how many were written. Text goes in
-    as text, never as a formula, and with ``escape_cell``'s apostrophe before a leading
-    ``= + - @``, so the cell stays inert even when the sheet is saved again as CSV."""
-    gettext = cells.gettext
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
-    try:
-        sheet = workbook.add_worksheet(gettext("Customers")[:31])
-        header = workbook.add_format({"bold": True, "bg_color": "#E8EEF6", "border": 1})
-        day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        share = workbook.add_format({"num_format": "0.00%"})
-        score = workbook.add_format({"num_format": "0.0"})
-        formats = {"rated_as_of": day, "created_at": day, "pd": share, "score": score}
-        for index, column in enumerate(columns):
-            sheet.write_string(0, index, gettext(EXPORT_HEADERS[column]), header)
-            sheet.set_column(index, index, 28 if column in ("name", "name_en") else 14)
-        sheet.freeze_panes(1, 0)
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            values = cells.values(row)
-            for index, column in enumerate(columns):
-                value = values[column]
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(count, index, escape_cell(value))
-                elif isinstance(value, date):
-                    sheet.write_datetime(count, index, value, formats[column])
-                else:
-                    sheet.write_number(count, index, value, formats.get(column))
-        sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
-    finally:
-        workbook.close()
-    return count
+def _export_table(columns: list[str]) -> ExportTable[dict[str, Any]]:
+    return ExportTable(
+        N_("Customers"),
+        [
+            ExportColumn(
+                EXPORT_HEADERS[key], itemgetter(key), EXPORT_KINDS.get(key, ColumnKind.TEXT)
+            )
+            for key in columns
+        ],
+    )
 
 
-def _chunks(file: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
-    try:
-        while block := file.read(size):
-            yield block
-    finally:
-        file.close()
-
-
-@router.get("/export.xlsx")
-def export_customers(request: Request, session: DbSession, actor: CustomersReader) -> Response:
+@router.get("/export.{fmt}")
+def export_customers(
+    request: Request, session: DbSession, actor: CustomersReader, fmt: str
+) -> Response:
     """The list as filtered and sorted, every page of it (up to ``MAX_EXPORT_ROWS`` rows), as an
-    Excel workbook with headers in the page language. The rows come from the list's own query
-    (``customers_service.export_customers`` with the same ``CustomerFilter``)."""
+    Excel workbook or CSV file with headers in the page language. The rows come from the list's
+    own query (``customers_service.export_customers`` with the same ``CustomerFilter``)."""
+    chosen = export_format(fmt)
     query = _allowed(ListQuery.parse(request.query_params), actor)
     show_ratings = actor.can(Permission.RISK_READ)
     columns = [
@@ -395,30 +364,21 @@ def export_customers(request: Request, session: DbSession, actor: CustomersReade
     rows = customers_service.export_customers(
         session, actor, criteria=query.criteria(actor), sort=query.sort
     )
-    # Spooled: a small export stays in memory, a large one goes to a temporary file, which the
-    # response closes once sent.
-    target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    try:
-        cells = _ExportCells(Formatter(locale, zone), levels)
-        exported = write_workbook(target, rows, columns=columns, cells=cells)
-    except BaseException:
-        target.close()
-        raise
-    target.seek(0)
-    record_action(
+    cells = _ExportCells(Formatter(locale, zone), levels)
+    # Personal data as the reader may see it: masked without pii:read, else in full and noted
+    # for one pii_view audit entry naming the exported customers.
+    disclosure = Disclosure(actor)
+    response = export_response(
+        request,
         session,
-        action="export",
+        actor,
         entity_type="customers",
-        entity_id="*",
-        details={"rows": exported, "format": "xlsx", "filters": dict(request.query_params)},
-        actor=actor,
+        table=_export_table(columns),
+        rows=(cells.values(row) | disclosure.show([row], table="customers")[0] for row in rows),
+        fmt=chosen,
     )
-    filename = f"customers-{business_today(zone):%Y%m%d}.xlsx"
-    return StreamingResponse(
-        _chunks(target),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    disclosure.record(session)
+    return response
 
 
 # --- the customer page ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -33,9 +34,17 @@ from fengkong.limits.status import (
     RequestKind,
     RequestStatus,
 )
+from fengkong.reports.exports import (
+    MAX_EXPORT_ROWS,
+    ColumnKind,
+    ExportColumn,
+    ExportTable,
+    local_time,
+)
 from fengkong.settings import Locale
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -252,6 +261,49 @@ def approvals_page(
     )
 
 
+@router.get("/approvals/export.{fmt}")
+def export_approvals(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.LIMITS_READ)],
+    fmt: str,
+) -> Response:
+    """The page's two lists in one file: the requests awaiting the user's decision, then their
+    own open ones."""
+    chosen = export_format(fmt)
+    gettext = _gettext(request)
+    zone = app_settings(request).zone
+    table: ExportTable[LimitRequest] = ExportTable(
+        N_("Approvals"),
+        [
+            ExportColumn(N_("Request"), attrgetter("id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Customer"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Kind"), lambda r: gettext(REQUEST_KIND_LABELS[r.kind])),
+            ExportColumn(N_("Currency"), attrgetter("currency")),
+            ExportColumn(
+                N_("Amount"),
+                lambda r: Money.from_minor_units(r.amount_minor, r.currency).amount,
+                ColumnKind.MONEY,
+            ),
+            ExportColumn(N_("Status"), lambda r: gettext(REQUEST_STATUS_LABELS[r.status])),
+            ExportColumn(N_("Requested by"), attrgetter("requested_by")),
+            ExportColumn(
+                N_("Submitted"), lambda r: local_time(r.submitted_at, zone), ColumnKind.DATETIME
+            ),
+            ExportColumn(N_("Justification"), attrgetter("justification")),
+        ],
+    )
+    queue = service.approvals_queue(session, actor)
+    queued = {item.id for item in queue}
+    mine = service.list_requests(
+        session, actor, status=RequestStatus.SUBMITTED, mine=True, limit=MAX_EXPORT_ROWS
+    )
+    rows = [*queue, *(item for item in mine if item.id not in queued)]
+    return export_response(
+        request, session, actor, entity_type="limit_requests", table=table, rows=rows, fmt=chosen
+    )
+
+
 def _approval_row(item: LimitRequest, approvals: int) -> ApprovalRow:
     return ApprovalRow(
         request=item,
@@ -319,7 +371,42 @@ def blocks_page(
             "labels": LABELS,
             "can_block": actor.can(Permission.BLOCKS_WRITE),
             "rule_source": BlockSource.RULE,
+            "export_query": str(request.query_params),
         },
+    )
+
+
+@router.get("/blocks/export.{fmt}")
+def export_blocks(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.LIMITS_READ)],
+    fmt: str,
+) -> Response:
+    """The active blocks as the page lists them, as Excel or CSV."""
+    chosen = export_format(fmt)
+    locale = request_locale(request)
+    gettext = translations(locale).gettext
+    zone = app_settings(request).zone
+    table: ExportTable[CreditBlock] = ExportTable(
+        N_("Credit blocks"),
+        [
+            ExportColumn(N_("Customer"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Kind"), lambda b: gettext(BLOCK_KIND_LABELS[b.kind])),
+            ExportColumn(N_("Reason"), lambda b: _findings(b, locale) or b.reason),
+            ExportColumn(N_("Source"), lambda b: b.rule_name or gettext("manual")),
+            ExportColumn(N_("Set by"), attrgetter("set_by")),
+            ExportColumn(N_("Set"), lambda b: local_time(b.set_at, zone), ColumnKind.DATETIME),
+        ],
+    )
+    return export_response(
+        request,
+        session,
+        actor,
+        entity_type="credit_blocks",
+        table=table,
+        rows=service.list_blocks(session, actor, limit=MAX_EXPORT_ROWS),
+        fmt=chosen,
     )
 
 

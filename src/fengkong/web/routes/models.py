@@ -4,6 +4,7 @@ the approve / reject / promote forms, and the report itself."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,8 +20,10 @@ from fengkong.models import shadow as shadow_service
 from fengkong.models.artefacts import headline
 from fengkong.models.models import ModelVersion
 from fengkong.models.status import DriftStatus, ModelAction, ModelKind, ModelState
+from fengkong.reports.exports import ColumnKind, ExportColumn, ExportTable, local_time
 from fengkong.web import sessions
-from fengkong.web.deps import request_locale, requires
+from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +66,9 @@ DRIFT_SOURCES: dict[str, str] = {
     "live": N_("live snapshot"),
 }
 DRIFT_HISTORY_SHOWN = 30
+# The registry export's rows hold the model under this key (kept out of gettext() calls, where
+# the message extractor would take the key for a message).
+_model_of = itemgetter("model")
 # Format names, shown as they are (names of file formats, the same in every language).
 EXPORT_FORMATS = (("xlsx", "Excel"), ("yaml", "YAML"), ("json", "JSON"), ("sql", "SQL"))
 LABELS: dict[str, Any] = {
@@ -103,6 +109,40 @@ def models_page(
             "champion": ModelState.CHAMPION,
             "drift": drift.latest_checks(session, champions),
         },
+    )
+
+
+@router.get("/models/export.{fmt}")
+def export_models(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.MODELS_READ)],
+    fmt: str,
+) -> Response:
+    """The registry as the page lists it, as Excel or CSV."""
+    chosen = export_format(fmt)
+    gettext = translations(request_locale(request)).gettext
+    zone = app_settings(request).zone
+    table: ExportTable[dict[str, Any]] = ExportTable(
+        N_("Models"),
+        [
+            ExportColumn(N_("Name"), lambda r: r["model"].name),
+            ExportColumn(N_("Version"), lambda r: r["model"].version, ColumnKind.NUMBER),
+            ExportColumn(N_("Kind"), lambda r: gettext(KIND_LABELS[_model_of(r).kind])),
+            ExportColumn(N_("State"), lambda r: gettext(STATE_LABELS[_model_of(r).state])),
+            ExportColumn(N_("AUC"), itemgetter("auc"), ColumnKind.NUMBER),
+            ExportColumn(N_("KS"), itemgetter("ks"), ColumnKind.NUMBER),
+            ExportColumn(N_("Author"), lambda r: r["model"].author),
+            ExportColumn(
+                N_("Created"),
+                lambda r: local_time(r["model"].created_at, zone),
+                ColumnKind.DATETIME,
+            ),
+        ],
+    )
+    rows = [_row(model) for model in service.list_models(session, actor)]
+    return export_response(
+        request, session, actor, entity_type="model_versions", table=table, rows=rows, fmt=chosen
     )
 
 

@@ -3,10 +3,13 @@ complete form with its checklist (docs/reviews.md)."""
 
 from __future__ import annotations
 
+from datetime import date
+from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from fengkong.api.deps import DbSession
 from fengkong.auth.actor import Actor
@@ -14,7 +17,14 @@ from fengkong.auth.roles import Permission
 from fengkong.errors import DomainError
 from fengkong.i18n import N_, translations
 from fengkong.kit.time import business_today
+from fengkong.reports.exports import (
+    MAX_EXPORT_ROWS,
+    ColumnKind,
+    ExportColumn,
+    ExportTable,
+)
 from fengkong.reviews import service
+from fengkong.reviews.models import Review
 from fengkong.reviews.status import (
     OPEN_STATUSES,
     REVIEW_STATUS_LABELS,
@@ -24,6 +34,7 @@ from fengkong.reviews.status import (
 )
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +62,20 @@ def _gettext(request: Request) -> Any:
     return translations(request_locale(request)).gettext
 
 
+def _listed(session: Session, actor: Actor, *, show: str, today: date, limit: int) -> list[Review]:
+    """The reviews ``show`` picks: ``overdue`` or ``mine`` narrow the open ones, ``all`` adds
+    the closed ones."""
+    rows = service.list_reviews(
+        session,
+        actor,
+        today=today,
+        overdue=show == "overdue",
+        assignee_id=actor.user_id if show == "mine" else None,
+        limit=limit,
+    )
+    return rows if show == "all" else [row for row in rows if row.status in OPEN_STATUSES]
+
+
 @router.get("/reviews")
 def reviews_page(
     request: Request,
@@ -61,16 +86,7 @@ def reviews_page(
     """Open reviews by due date, so overdue ones lead; ``show=overdue`` or ``show=mine`` narrow
     the list, ``show=all`` adds the closed ones."""
     today = business_today(app_settings(request).zone)
-    rows = service.list_reviews(
-        session,
-        actor,
-        today=today,
-        overdue=show == "overdue",
-        assignee_id=actor.user_id if show == "mine" else None,
-        limit=500,
-    )
-    if show != "all":
-        rows = [row for row in rows if row.status in OPEN_STATUSES]
+    rows = _listed(session, actor, show=show, today=today, limit=500)
     return render(
         request,
         "reviews/list.html",
@@ -85,7 +101,38 @@ def reviews_page(
             "grade_outcomes": GRADE_OUTCOME_LABELS,
             "limit_outcomes": LIMIT_OUTCOME_LABELS,
             "can_write": actor.can(Permission.REVIEWS_WRITE),
+            "export_query": str(request.query_params),
         },
+    )
+
+
+@router.get("/reviews/export.{fmt}")
+def export_reviews(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.REVIEWS_READ)],
+    fmt: str,
+    show: str = "open",
+) -> Response:
+    """The reviews as the list shows them, as Excel or CSV."""
+    chosen = export_format(fmt)
+    gettext = _gettext(request)
+    today = business_today(app_settings(request).zone)
+    table: ExportTable[Review] = ExportTable(
+        N_("Reviews"),
+        [
+            ExportColumn(N_("Review"), attrgetter("id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Customer"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Due"), attrgetter("due_on"), ColumnKind.DATE),
+            ExportColumn(N_("Grade"), attrgetter("grade")),
+            ExportColumn(N_("Status"), lambda r: gettext(REVIEW_STATUS_LABELS[r.status])),
+            ExportColumn(N_("Completed"), attrgetter("completed_on"), ColumnKind.DATE),
+            ExportColumn(N_("Completed by"), attrgetter("completed_by")),
+        ],
+    )
+    rows = _listed(session, actor, show=show, today=today, limit=MAX_EXPORT_ROWS)
+    return export_response(
+        request, session, actor, entity_type="reviews", table=table, rows=rows, fmt=chosen
     )
 
 

@@ -6,6 +6,7 @@ the dead. Through the notifications service, as the REST API does (docs/notifica
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,9 +18,18 @@ from fengkong.auth.roles import Permission
 from fengkong.errors import DomainError
 from fengkong.i18n import N_, translations
 from fengkong.notifications import service
+from fengkong.notifications.models import Delivery
 from fengkong.notifications.status import Channel, DeliveryStatus
+from fengkong.reports.exports import (
+    MAX_EXPORT_ROWS,
+    ColumnKind,
+    ExportColumn,
+    ExportTable,
+    local_time,
+)
 from fengkong.web import sessions
-from fengkong.web.deps import request_locale, requires
+from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.routes.notifications import TOPIC_LABELS
 from fengkong.web.templating import render
 
@@ -151,6 +161,40 @@ def deliveries_page(request: Request, session: DbSession, actor: Manager) -> Res
             "channels": CHANNEL_LABELS,
             "shown": DELIVERIES_SHOWN,
         },
+    )
+
+
+@router.get("/settings/deliveries/export.{fmt}")
+def export_deliveries(request: Request, session: DbSession, actor: Manager, fmt: str) -> Response:
+    """The dead and the still-failing deliveries, as the page lists them, as Excel or CSV."""
+    chosen = export_format(fmt)
+    gettext = _gettext(request)
+    zone = app_settings(request).zone
+    table: ExportTable[Delivery] = ExportTable(
+        N_("Failed deliveries"),
+        [
+            ExportColumn(N_("Delivery"), attrgetter("id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Status"), lambda d: gettext(DELIVERY_STATUS_LABELS[d.status])),
+            ExportColumn(N_("Channel"), lambda d: gettext(CHANNEL_LABELS[d.channel])),
+            ExportColumn(N_("Target"), attrgetter("target")),
+            ExportColumn(N_("Topic"), attrgetter("topic")),
+            ExportColumn(N_("Subject"), attrgetter("subject")),
+            ExportColumn(N_("Attempts"), attrgetter("attempts"), ColumnKind.NUMBER),
+            ExportColumn(N_("Last error"), attrgetter("last_error")),
+            ExportColumn(
+                N_("Created"), lambda d: local_time(d.created_at, zone), ColumnKind.DATETIME
+            ),
+        ],
+    )
+    rows = [
+        delivery
+        for status in (DeliveryStatus.DEAD, DeliveryStatus.FAILED)
+        for delivery in service.list_deliveries(
+            session, actor, status=status, limit=MAX_EXPORT_ROWS
+        )
+    ]
+    return export_response(
+        request, session, actor, entity_type="deliveries", table=table, rows=rows, fmt=chosen
     )
 
 
