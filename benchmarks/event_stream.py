@@ -1,7 +1,7 @@
 """Replay typed events through ingestion and the stream consumer on PostgreSQL.
 
     python benchmarks/event_stream.py [--customers 100000] [--events 1000000] [--workers 1 2]
-        [--batch 10000] [--concurrency 1]
+        [--batch 10000] [--concurrency 1] [--rate EVENTS_PER_S]
 
 For each worker count: a fresh database ``fengkong_bench_stream`` is migrated and filled set-based
 (customers, ~6 invoices each, a dishonest-debtor record for one customer in a hundred) and the
@@ -223,6 +223,9 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                 with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
                     if response.status != 200:
                         raise RuntimeError(f"ingestion answered {response.status}")
+                if args.rate:
+                    due = start + (offset + args.batch) / args.rate
+                    time.sleep(max(0.0, due - time.perf_counter()))
             ingested = time.perf_counter() - start
             while not _caught_up(url):
                 time.sleep(0.5)
@@ -237,6 +240,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
         "workers": workers,
         "events": args.events,
         "customers": args.customers,
+        "paced_events_per_s": args.rate or None,
         "ingest_events_per_s": round(args.events / ingested),
         "sustained_events_per_s": round(args.events / total),
         "seconds": round(total, 1),
@@ -253,6 +257,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="Pace the POSTs at this many events/s (0: as fast as possible, a backlog replay); "
+        "below the drain rate the latency is the steady-state event-to-alert latency.",
+    )
     args = parser.parse_args()
     for workers in args.workers:
         print(json.dumps(run(args, workers)), flush=True)
