@@ -30,8 +30,14 @@ from fengkong.customers import service as customers_service
 from fengkong.customers.models import Customer
 from fengkong.customers.related_parties import RelatedPartyFilter
 from fengkong.customers.service import CustomerNotFound
-from fengkong.customers.status import RelationType, USCCVerification
+from fengkong.customers.status import USCCVerification
 from fengkong.display.formatting import Formatter
+from fengkong.display.labels import (
+    ACTION_STATUS_LABELS,
+    ALERT_ACTION_LABELS,
+    ALERT_STATUS_LABELS,
+    RELATED_PARTY_ROLE_LABELS,
+)
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.ageing import BUCKETS
 from fengkong.financials import service as financials_service
@@ -43,9 +49,8 @@ from fengkong.limits import service as limits_service
 from fengkong.limits.models import LimitRequestDecision
 from fengkong.limits.status import Decision, RequestStatus
 from fengkong.monitoring import service as monitoring_service
-from fengkong.monitoring.rules import SEVERITY_LABELS, ActionCode
+from fengkong.monitoring.rules import SEVERITY_LABELS
 from fengkong.monitoring.service import AlertFilter
-from fengkong.monitoring.status import ActionStatus, AlertStatus
 from fengkong.privacy.disclosure import Disclosure
 from fengkong.receivables import service as receivables_service
 from fengkong.recorders import record_action
@@ -83,26 +88,7 @@ BUCKET_LABELS: dict[str, str] = {
     "dpd_90_plus": N_("Over 90 days"),
 }
 DECIDED = (RequestStatus.APPROVED, RequestStatus.REJECTED)
-# Labels in the same wording as the customer page (the msgids are shared, so are translations);
-# the page's own tables live in the web layer, which a report may not import.
-# The other party's role is seen from the reported customer.
-RELATION_LABELS: dict[tuple[str, bool], str] = {
-    (RelationType.PARENT, True): N_("Parent company"),
-    (RelationType.SUBSIDIARY, True): N_("Subsidiary"),
-    (RelationType.SAME_LEGAL_REPRESENTATIVE, True): N_("Same legal representative"),
-    (RelationType.GUARANTOR, True): N_("Guarantor"),
-    (RelationType.PARENT, False): N_("Subsidiary"),
-    (RelationType.SUBSIDIARY, False): N_("Parent company"),
-    (RelationType.SAME_LEGAL_REPRESENTATIVE, False): N_("Same legal representative"),
-    (RelationType.GUARANTOR, False): N_("Guaranteed by this customer"),
-}
-ALERT_STATUS_LABELS: dict[str, str] = {
-    AlertStatus.NEW: N_("New"),
-    AlertStatus.ACKNOWLEDGED: N_("Acknowledged"),
-    AlertStatus.IN_PROGRESS: N_("In progress"),
-    AlertStatus.RESOLVED: N_("Resolved"),
-    AlertStatus.FALSE_POSITIVE: N_("False positive"),
-}
+# Labels only the report shows; the ones it shares with the pages come from fengkong.display.
 OUTCOME_LABELS: dict[str, str] = {
     GradeOutcome.CONFIRMED: N_("Grade confirmed"),
     GradeOutcome.OVERRIDDEN: N_("Grade overridden"),
@@ -112,15 +98,8 @@ OUTCOME_LABELS: dict[str, str] = {
     RequestStatus.REJECTED: N_("Rejected"),
 }
 ACTION_LABELS: dict[str, str] = {
-    ActionCode.PROPOSE_LIMIT_CUT: N_("Propose a limit cut"),
-    ActionCode.CREDIT_BLOCK: N_("Set a credit block"),
-    ActionCode.PREPAYMENT_ONLY: N_("Prepayment only"),
-    ActionCode.REQUIRE_GUARANTEE: N_("Require a guarantee"),
-    ActionCode.COLLECTION_TASK: N_("Open a collection task"),
-    ActionCode.EARLY_REVIEW: N_("Schedule an early review"),
-    ActionStatus.OPEN: N_("Open"),
-    ActionStatus.DONE: N_("Done"),
-    ActionStatus.CANCELLED: N_("Cancelled"),
+    **{str(code): label for code, label in ALERT_ACTION_LABELS.items()},
+    **{str(status): label for status, label in ACTION_STATUS_LABELS.items()},
     Decision.APPROVE: N_("Approve"),
     Decision.REJECT: N_("Reject"),
 }
@@ -131,7 +110,7 @@ VERIFICATION_LABELS: dict[str, str] = {
 }
 LABELS: dict[str, Any] = {
     "verification": VERIFICATION_LABELS,
-    "relations": RELATION_LABELS,
+    "relations": RELATED_PARTY_ROLE_LABELS,
     "alert_statuses": ALERT_STATUS_LABELS,
     "severities": SEVERITY_LABELS,
     "review_statuses": REVIEW_STATUS_LABELS,
@@ -228,7 +207,7 @@ def _parties(session: Session, actor: Actor, customer: Customer) -> list[dict[st
         rows.append(
             {
                 "name": other.name,
-                "relation": RELATION_LABELS[(link.relation_type, direct)],
+                "relation": RELATED_PARTY_ROLE_LABELS[(link.relation_type, direct)],
                 "share": float(link.ownership_share) if link.ownership_share is not None else None,
                 "since": link.since,
                 "verified": link.verified,

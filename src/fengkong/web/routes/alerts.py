@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fengkong.api.deps import DbSession
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.display.labels import ALERT_ACTION_LABELS, ALERT_STATUS_LABELS
 from fengkong.errors import DomainError
 from fengkong.i18n import N_, translations
 from fengkong.kit.money import Money, MoneyError
@@ -39,21 +40,8 @@ router = APIRouter(include_in_schema=False)
 
 MAX_FLASH_LENGTH = 400
 
-STATUS_LABELS: dict[AlertStatus, str] = {
-    AlertStatus.NEW: N_("New"),
-    AlertStatus.ACKNOWLEDGED: N_("Acknowledged"),
-    AlertStatus.IN_PROGRESS: N_("In progress"),
-    AlertStatus.RESOLVED: N_("Resolved"),
-    AlertStatus.FALSE_POSITIVE: N_("False positive"),
-}
-ACTION_LABELS: dict[ActionCode, str] = {
-    ActionCode.PROPOSE_LIMIT_CUT: N_("Propose a limit cut"),
-    ActionCode.CREDIT_BLOCK: N_("Set a credit block"),
-    ActionCode.PREPAYMENT_ONLY: N_("Prepayment only"),
-    ActionCode.REQUIRE_GUARANTEE: N_("Require a guarantee"),
-    ActionCode.COLLECTION_TASK: N_("Open a collection task"),
-    ActionCode.EARLY_REVIEW: N_("Schedule an early review"),
-}
+STATUS_LABELS = ALERT_STATUS_LABELS
+ACTION_LABELS = ALERT_ACTION_LABELS
 LABELS: dict[str, Any] = {
     "statuses": STATUS_LABELS,
     "severities": SEVERITY_LABELS,

@@ -28,7 +28,8 @@ from fengkong.customers.interactions import InteractionProblem
 from fengkong.customers.models import Customer, CustomerInteraction
 from fengkong.customers.related_parties import RelatedPartyFilter
 from fengkong.customers.schemas import InteractionCreate
-from fengkong.customers.status import InteractionKind, RelationType
+from fengkong.customers.status import InteractionKind
+from fengkong.display.labels import ACTION_STATUS_LABELS, RELATED_PARTY_ROLE_LABELS
 from fengkong.financials import service as financials_service
 from fengkong.financials.service import StatementRatios
 from fengkong.i18n import N_
@@ -37,7 +38,6 @@ from fengkong.monitoring import service as monitoring_service
 from fengkong.monitoring.models import Alert, AlertAction
 from fengkong.monitoring.service import AlertFilter
 from fengkong.monitoring.status import OPEN_STATUSES as OPEN_ALERT_STATUSES
-from fengkong.monitoring.status import ActionStatus
 from fengkong.receivables import service as receivables_service
 from fengkong.receivables.service import MonthOfPayments
 from fengkong.reviews import service as reviews_service
@@ -63,29 +63,11 @@ CHARTED_RATIOS = (
     "interest_coverage",
 )
 
-# The other party's role, seen from the customer whose page it is. A link reads "<related> is
-# the <type> of <customer>": when the page's customer is the link's customer, the other party
-# has the link's role; when it is the related side, the other party has the opposite one.
-ROLE_LABELS: dict[tuple[RelationType, bool], str] = {
-    (RelationType.PARENT, True): N_("Parent company"),
-    (RelationType.SUBSIDIARY, True): N_("Subsidiary"),
-    (RelationType.SAME_LEGAL_REPRESENTATIVE, True): N_("Same legal representative"),
-    (RelationType.GUARANTOR, True): N_("Guarantor"),
-    (RelationType.PARENT, False): N_("Subsidiary"),
-    (RelationType.SUBSIDIARY, False): N_("Parent company"),
-    (RelationType.SAME_LEGAL_REPRESENTATIVE, False): N_("Same legal representative"),
-    (RelationType.GUARANTOR, False): N_("Guaranteed by this customer"),
-}
 INTERACTION_KIND_LABELS: dict[InteractionKind, str] = {
     InteractionKind.CALL: N_("Call"),
     InteractionKind.VISIT: N_("Visit"),
     InteractionKind.EMAIL: N_("Email correspondence"),
     InteractionKind.NOTE: N_("Note"),
-}
-ACTION_STATUS_LABELS: dict[ActionStatus, str] = {
-    ActionStatus.OPEN: N_("Open"),
-    ActionStatus.DONE: N_("Done"),
-    ActionStatus.CANCELLED: N_("Cancelled"),
 }
 
 # Validation messages of the interaction form.
@@ -164,7 +146,7 @@ def related_party_section(
             PartyRow(
                 customer_id=other.id,
                 name=other.name,
-                role=display.gettext(ROLE_LABELS[(link.relation_type, direct)]),
+                role=display.gettext(RELATED_PARTY_ROLE_LABELS[(link.relation_type, direct)]),
                 share=(
                     display.pd(float(link.ownership_share))
                     if link.ownership_share is not None
