@@ -130,7 +130,7 @@ def test_each_role_tours_the_ui_without_a_console_error(
             rows = page.locator(".record-link")
             expect(rows.first).to_be_visible()
             total = rows.count()
-            page.wait_for_function("typeof window.htmx === 'object'", timeout=10_000)
+            page.wait_for_load_state("load")
             page.evaluate("window.stillTheSamePage = true")
             page.get_by_label("名称或统一社会信用代码").fill("有限公司")
             expect(page).to_have_url(re.compile(r"q=%E6%9C%89"))
