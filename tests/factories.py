@@ -17,6 +17,7 @@ from fengkong.customers.models import Customer, CustomerContact, RelatedParty
 from fengkong.customers.status import CustomerStatus, RelationType
 from fengkong.customers.uscc import check_digit
 from fengkong.financials.models import FinancialStatement
+from fengkong.imports.models import ImportRun, ImportStatus
 from fengkong.kit.money import Money
 from fengkong.legal_events.kinds import LegalEventType
 from fengkong.legal_events.models import LegalEvent
@@ -120,6 +121,25 @@ class PaymentFactory(_Base):
 class PaymentAllocationFactory(_Base):
     class Meta:
         model = PaymentAllocation
+
+
+class ImportRunFactory(_Base):
+    class Meta:
+        model = ImportRun
+
+    kind = "customers"
+    file_name = factory.Sequence(lambda n: f"customers-{n:03d}.csv")
+    file_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    file_bytes = 2_048
+    status = ImportStatus.SUCCEEDED
+    actor_username = "alice_analyst"
+    rows_total = 10
+    rows_inserted = 10
+
+
+def import_run(**overrides: Any) -> ImportRun:
+    """A finished import run as the import leaves it (the file itself is not kept)."""
+    return cast(ImportRun, ImportRunFactory(**overrides))
 
 
 def user(**overrides: Any) -> User:

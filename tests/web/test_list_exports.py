@@ -14,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fengkong.audit.models import AuditEntry
+from fengkong.collections import service as collections_service
 from fengkong.customers.models import Customer
+from fengkong.imports.models import ImportStatus
 from fengkong.kit.money import Money
 from fengkong.limits import service as limits_service
 from fengkong.limits.status import BlockKind, RequestKind
@@ -94,6 +96,7 @@ LISTS = [
     ListExport("customers", "/customers/export", _escaped_name),
     ListExport("collections_worklist", "/collections/export", _escaped_name),
     ListExport("credit_blocks", "/blocks/export", lambda book, customer: str(customer.id)),
+    ListExport("data_quality", "/data-quality/export", _escaped_name),
     ListExport(
         "alerts",
         "/alerts/export",
@@ -331,6 +334,52 @@ def test_the_model_registry_export_lists_the_champion_for_model_readers_only(
     assert len(_exports(session, "model_versions")) == 1
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_dunning_notice_export_holds_the_scoped_notices_with_the_status_filter(
+    signed_in: SignedIn, personas: Personas, session: Session, book: Book, fmt: str
+) -> None:
+    issued = collections_service.run_dunning(session, SYSTEM, today=TODAY).notices_issued
+    assert issued >= 3
+    web = signed_in(personas.sam_sales)
+    rows = _rows(web.get(f"/collections/notices/export.{fmt}").content, fmt)
+    assert rows[0][:3] == ["编号", "运行日期", "客户编号"]
+    assert {row[2] for row in rows[1:]} == {str(book.own.id), str(book.regional.id)}
+    assert all(row[0].startswith("DN-") and row[7] == "已发出" for row in rows[1:])
+    cancelled = _rows(web.get(f"/collections/notices/export.{fmt}?status=cancelled").content, fmt)
+    assert cancelled[1:] == []
+    assert [entry.after["filters"] for entry in _exports(session, "dunning_notices")] == [
+        {},
+        {"status": "cancelled"},
+    ]
+    page = signed_in(personas.alice_analyst).page("/collections/notices?status=issued&page=1").text
+    assert 'href="/collections/notices/export.csv?status=issued"' in page
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_import_run_export_holds_every_run_of_the_kinds_the_reader_may_read(
+    signed_in: SignedIn, personas: Personas, session: Session, fmt: str
+) -> None:
+    customers = factories.import_run(file_name="=cmd|' /C calc'!A0.csv")
+    statements = factories.import_run(
+        kind="financial_statements", status=ImportStatus.PARTIAL, rows_rejected=2
+    )
+    analyst = _rows(
+        signed_in(personas.alice_analyst).get(f"/imports/runs/export.{fmt}").content, fmt
+    )
+    assert analyst[0][:3] == ["批次", "内容", "文件"]
+    by_run = {row[0]: row for row in analyst[1:]}
+    assert by_run[str(customers.id)][1:3] == ["客户", "'=cmd|' /C calc'!A0.csv"]
+    assert by_run[str(statements.id)][1] == "财务报表"
+    assert by_run[str(statements.id)][7] == "部分导入"
+    sales = _rows(signed_in(personas.sam_sales).get(f"/imports/runs/export.{fmt}").content, fmt)
+    assert str(customers.id) in _keys(sales)
+    assert str(statements.id) not in _keys(sales), "sales may not read financial statements"
+    assert [entry.after["rows"] for entry in _exports(session, "import_runs")] == [
+        len(analyst) - 1,
+        len(sales) - 1,
+    ]
+
+
 def test_the_list_pages_offer_both_formats_with_the_current_query(
     signed_in: SignedIn, personas: Personas, book: Book
 ) -> None:
@@ -345,6 +394,7 @@ def test_the_list_pages_offer_both_formats_with_the_current_query(
     assert 'href="/blocks/export.xlsx"' in web.page("/blocks").text
     assert 'href="/approvals/export.csv"' in web.page("/approvals").text
     assert 'href="/models/export.xlsx"' in web.page("/models").text
+    assert 'href="/data-quality/export.csv"' in web.page("/data-quality").text
     holds = web.page("/credit-holds?status=released").text
     assert 'href="/credit-holds/export.csv?status=released"' in holds
 

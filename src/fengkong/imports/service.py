@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -457,10 +458,21 @@ def list_runs(
     page: PageRequest = PageRequest(),  # noqa: B008 - frozen, safe as a default
 ) -> Page[ImportRun]:
     """Import runs, newest first, of the kinds the actor may read."""
+    return paginate(session, _runs(actor, kind), page)
+
+
+def iter_runs(
+    session: Session, actor: Actor, *, kind: ImportKind | None = None, limit: int
+) -> Iterator[ImportRun]:
+    """The runs :func:`list_runs` pages through, up to ``limit`` of them, for an export."""
+    return iter(session.scalars(_runs(actor, kind).limit(limit)))
+
+
+def _runs(actor: Actor, kind: ImportKind | None) -> Select[ImportRun]:
     statement = select(ImportRun).where(ImportRun.kind.in_(_readable_kinds(actor)))
     if kind is not None:
         statement = statement.where(ImportRun.kind == kind.value)
-    return paginate(session, statement.order_by(ImportRun.id.desc()), page)
+    return statement.order_by(ImportRun.id.desc())
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:

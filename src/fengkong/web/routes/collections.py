@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +17,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.collections import service as collections_service
 from fengkong.collections.letters import render_letter
+from fengkong.collections.models import DunningNotice
 from fengkong.collections.schemas import PromiseCreate
 from fengkong.collections.status import NoticeStatus
 from fengkong.collections.worklist import WorklistEntry
@@ -232,7 +234,7 @@ def notices_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Dunning notices, newest first, each with its letter in Chinese and English."""
-    chosen = NoticeStatus(status) if status in {s.value for s in NoticeStatus} else None
+    chosen = _notice_status(status)
     total, notices = collections_service.list_notices(
         session,
         actor,
@@ -255,7 +257,67 @@ def notices_page(
             "status_labels": NOTICE_STATUS_LABELS,
             "level_labels": LEVEL_LABELS,
             "can_run": actor.can(Permission.COLLECTIONS_WRITE),
+            "export_query": _notice_filters(chosen, customer_id),
         },
+    )
+
+
+def _notice_status(value: str) -> NoticeStatus | None:
+    return NoticeStatus(value) if value in {s.value for s in NoticeStatus} else None
+
+
+def _notice_filters(status: NoticeStatus | None, customer_id: int | None) -> str:
+    """The notice list's filters as a query string (not its page: an export holds every page)."""
+    filters = {"status": status.value if status else None, "customer_id": customer_id}
+    return urlencode({name: value for name, value in filters.items() if value is not None})
+
+
+@router.get("/notices/export.{fmt}")
+def export_notices(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.COLLECTIONS_READ)],
+    fmt: str,
+    status: Annotated[str, Query()] = "",
+    customer_id: Annotated[int | None, Query()] = None,
+) -> Response:
+    """The dunning notices as filtered, newest first, as Excel or CSV."""
+    chosen = export_format(fmt)
+    gettext = translations(request_locale(request)).gettext
+    _, notices = collections_service.list_notices(
+        session,
+        actor,
+        status=_notice_status(status),
+        customer_id=customer_id,
+        limit=MAX_EXPORT_ROWS,
+    )
+    table: ExportTable[DunningNotice] = ExportTable(
+        N_("Dunning notices"),
+        [
+            ExportColumn(N_("Number"), lambda notice: f"DN-{notice.id}"),
+            ExportColumn(N_("Run date"), attrgetter("run_on"), ColumnKind.DATE),
+            ExportColumn(N_("Customer number"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Dunning level"), attrgetter("level"), ColumnKind.NUMBER),
+            ExportColumn(
+                N_("Level"),
+                lambda notice: gettext(LEVEL_LABELS.get(notice.level_name, notice.level_name)),
+            ),
+            ExportColumn(N_("Currency"), attrgetter("currency")),
+            ExportColumn(
+                N_("Total overdue"), lambda notice: notice.total_overdue.amount, ColumnKind.MONEY
+            ),
+            ExportColumn(N_("Status"), lambda notice: gettext(NOTICE_STATUS_LABELS[notice.status])),
+            ExportColumn(N_("Issued by"), attrgetter("issued_by")),
+        ],
+    )
+    return export_response(
+        request,
+        session,
+        actor,
+        entity_type="dunning_notices",
+        table=table,
+        rows=notices,
+        fmt=chosen,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,17 +24,25 @@ from fengkong.api.routes.imports import MULTIPART_OVERHEAD, Upload, spooled
 from fengkong.auth.actor import Actor
 from fengkong.display.formatting import Formatter
 from fengkong.errors import PermissionDenied
-from fengkong.i18n import N_, Message
+from fengkong.i18n import N_, Message, translations
 from fengkong.imports import problems, service
 from fengkong.imports import templates as import_templates
 from fengkong.imports.kinds import KINDS, ImportKind
-from fengkong.imports.models import ImportStatus
+from fengkong.imports.models import ImportRun, ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError, file_problem
 from fengkong.imports.service import ImportResult
 from fengkong.imports.templates import TemplateFormat
 from fengkong.kit.pagination import PageRequest
+from fengkong.reports.exports import (
+    MAX_EXPORT_ROWS,
+    ColumnKind,
+    ExportColumn,
+    ExportTable,
+    local_time,
+)
 from fengkong.settings import Locale
 from fengkong.web.deps import OptionalActor, WebPermission, app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.templating import is_htmx, render
 
 router = APIRouter(prefix="/imports", include_in_schema=False)
@@ -363,6 +372,41 @@ def download_template(
         template.content,
         media_type=template.media_type,
         headers={"Content-Disposition": f'attachment; filename="{template.file_name}"'},
+    )
+
+
+@router.get("/runs/export.{fmt}")
+def export_runs(request: Request, session: DbSession, actor: Importer, fmt: str) -> Response:
+    """Every import run the actor may read, newest first, as Excel or CSV: the page shows the
+    latest twenty, an auditor asking who loaded what wants them all."""
+    chosen = export_format(fmt)
+    gettext = translations(request_locale(request)).gettext
+    zone = app_settings(request).zone
+    table: ExportTable[ImportRun] = ExportTable(
+        N_("Import runs"),
+        [
+            ExportColumn(N_("Run"), attrgetter("id"), ColumnKind.NUMBER),
+            ExportColumn(N_("Contents"), lambda run: gettext(KIND_LABELS[ImportKind(run.kind)])),
+            ExportColumn(N_("File"), attrgetter("file_name")),
+            ExportColumn(N_("File SHA-256"), attrgetter("file_sha256")),
+            ExportColumn(N_("Imported by"), attrgetter("actor_username")),
+            ExportColumn(
+                N_("Started"), lambda run: local_time(run.started_at, zone), ColumnKind.DATETIME
+            ),
+            ExportColumn(
+                N_("Finished"), lambda run: local_time(run.finished_at, zone), ColumnKind.DATETIME
+            ),
+            ExportColumn(N_("Status"), lambda run: gettext(STATUS_LABELS[run.status])),
+            ExportColumn(N_("Rows"), attrgetter("rows_total"), ColumnKind.NUMBER),
+            ExportColumn(N_("New"), attrgetter("rows_inserted"), ColumnKind.NUMBER),
+            ExportColumn(N_("Updated"), attrgetter("rows_updated"), ColumnKind.NUMBER),
+            ExportColumn(N_("Unchanged"), attrgetter("rows_unchanged"), ColumnKind.NUMBER),
+            ExportColumn(N_("Rejected"), attrgetter("rows_rejected"), ColumnKind.NUMBER),
+        ],
+    )
+    rows = service.iter_runs(session, actor, limit=MAX_EXPORT_ROWS)
+    return export_response(
+        request, session, actor, entity_type="import_runs", table=table, rows=rows, fmt=chosen
     )
 
 

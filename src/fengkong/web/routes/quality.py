@@ -4,6 +4,7 @@ section, and its button that pulls credit data from the configured providers."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Annotated, Any
 
 from babel.numbers import format_percent
@@ -25,10 +26,12 @@ from fengkong.kit.provenance import DataSource
 from fengkong.kit.time import business_today
 from fengkong.quality import service as quality_service
 from fengkong.quality.rules import Issue, KeyField, Thresholds
-from fengkong.quality.service import Category
+from fengkong.quality.service import Category, CustomerScore
+from fengkong.reports.exports import MAX_EXPORT_ROWS, ColumnKind, ExportColumn, ExportTable
 from fengkong.settings import Locale, Settings
 from fengkong.web import sessions
 from fengkong.web.deps import app_settings, request_locale, requires
+from fengkong.web.exports import export_format, export_response
 from fengkong.web.sessions import FlashLevel
 from fengkong.web.templating import render
 
@@ -158,6 +161,44 @@ def portfolio_page(
             "quality_labels": LABELS,
             "percent": percent_formatter(request_locale(request)),
         },
+    )
+
+
+@router.get("/data-quality/export.{fmt}")
+def export_quality(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, requires(Permission.CUSTOMERS_READ)],
+    fmt: str,
+) -> Response:
+    """Every customer file with its completeness and issues, the ones needing most work first:
+    the worklist behind the page's top 25."""
+    chosen = export_format(fmt)
+    gettext = translations(request_locale(request)).gettext
+    settings = app_settings(request)
+    table: ExportTable[CustomerScore] = ExportTable(
+        N_("Data quality"),
+        [
+            ExportColumn(N_("Customer"), attrgetter("name")),
+            ExportColumn(N_("Customer number"), attrgetter("customer_id"), ColumnKind.NUMBER),
+            ExportColumn(N_("USCC"), attrgetter("uscc")),
+            ExportColumn(N_("Completeness"), attrgetter("score"), ColumnKind.SHARE),
+            ExportColumn(N_("Issues"), lambda row: len(row.issues), ColumnKind.NUMBER),
+            ExportColumn(
+                N_("Issue list"),
+                lambda row: "; ".join(gettext(ISSUE_LABELS[issue]) for issue in row.issues),
+            ),
+        ],
+    )
+    rows = quality_service.customer_scores(
+        session,
+        actor,
+        today=business_today(settings.zone),
+        thresholds=Thresholds.of(settings),
+        limit=MAX_EXPORT_ROWS,
+    )
+    return export_response(
+        request, session, actor, entity_type="data_quality", table=table, rows=rows, fmt=chosen
     )
 
 
