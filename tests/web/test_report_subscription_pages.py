@@ -69,3 +69,19 @@ def test_only_an_admin_reaches_another_users_subscription(
     assert f'id="report-subscription-{subscription.id}"' in admin.page(PAGE).text
     admin.post(f"{PAGE}/{subscription.id}/active", {"active": "false"})
     assert [row.active for row in _subscriptions(session)] == [False]
+
+
+def test_the_form_offers_every_field_the_subscription_takes(
+    signed_in: SignedIn, personas: Personas
+) -> None:
+    page = signed_in(personas.bob_manager).page(PAGE).text
+    fields = {name: f"sub-{name}" for name in MONTHLY_PORTFOLIO}
+    fields |= {"run_day": "sub-day", "customer_id": "sub-customer"}
+    for name, field_id in fields.items():
+        assert f'<label class="field__label" for="{field_id}">' in page, name
+        assert f'id="{field_id}" name="{name}"' in page, name
+    assert '<option value="pdf">PDF</option>' in page
+    assert '<option value="monthly">每月</option>' in page
+    assert '<option value="zh_CN" selected>' in page
+    preferences = signed_in(personas.bob_manager).page("/me/notifications").text
+    assert 'name="email" type="email" maxlength="254" required' in preferences

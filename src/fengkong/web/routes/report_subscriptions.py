@@ -81,7 +81,7 @@ def subscriptions_page(request: Request, session: DbSession, actor: SignedIn) ->
             "kinds": KIND_LABELS,
             "frequencies": FREQUENCY_LABELS,
             "weekdays": WEEKDAY_LABELS,
-            "formats": list(ReportFormat),
+            "format_choices": [(value, value.upper()) for value in ReportFormat],
             "locales": LOCALE_LABELS,
             "chosen_locale": request_locale(request),
         },
