@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from fengkong import __version__
-from fengkong.api import errors
+from fengkong.api import errors, openapi
 from fengkong.api.params import refuse_unstorable_parameters
 from fengkong.api.routes import (
     alerts,
@@ -101,6 +101,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     ):
         app.include_router(router, prefix=API_PREFIX)
     errors.install(app)
+    openapi.install(app)
     web_setup.install(app, settings)
     check_access_declared(app)
     return app

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+
+import jsonschema_rs
 from fastapi.testclient import TestClient
 
 from tests import factories
@@ -126,6 +129,29 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/customers" in spec["paths"]
     assert "/api/v1/customers/{customer_id}" in spec["paths"]
+
+
+def test_openapi_documents_the_error_envelope_the_api_answers(
+    client: TestClient, personas: Personas
+) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(spec)
+    envelope = jsonschema_rs.validator_for(
+        {"$ref": "#/components/schemas/ErrorResponse", "components": spec["components"]}
+    )
+    operation = spec["paths"]["/api/v1/customers"]["post"]
+    assert operation["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    assert "default" in operation["responses"]
+    invalid = client.post(
+        "/api/v1/customers", json={"name": 1}, headers=personas.adam_admin.headers
+    )
+    missing = client.get("/api/v1/customers/424242", headers=personas.adam_admin.headers)
+    for response, status in ((invalid, 422), (missing, 404)):
+        assert response.status_code == status
+        envelope.validate(response.json())
+    assert not envelope.is_valid({"detail": [{"loc": ["body"], "msg": "x", "type": "y"}]})
 
 
 def test_an_unknown_api_path_answers_in_the_json_error_shape(client: TestClient) -> None:
