@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
 from fengkong.auth import service as auth_service
 from fengkong.cli import app
 from fengkong.database import open_database
-from fengkong.settings import get_settings
+from tests.cli_support import create_users
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    created = runner.invoke(app, ["user", "create", "--username", "lin", "--role", "sales"])
-    assert created.exit_code == 0, created.output
-    yield url
-    get_settings.cache_clear()
+def database_url(migrated_cli_database_url: str) -> str:
+    create_users(("lin", "sales"))
+    return migrated_cli_database_url
 
 
 def _region_of(url: str, username: str) -> str | None:

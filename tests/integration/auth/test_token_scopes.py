@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +19,7 @@ from fengkong.cli import app as cli
 from fengkong.database import open_database
 from fengkong.errors import PermissionDenied, ValidationFailed
 from fengkong.kit.time import utcnow
-from fengkong.settings import get_settings
+from tests.cli_support import create_users
 from tests.personas import Personas
 
 SYSTEM = Actor.system("test")
@@ -139,15 +137,9 @@ def test_only_administrators_list_everyones_tokens(session: Session, personas: P
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    created = runner.invoke(cli, ["user", "create", "--username", "erp", "--role", "sales"])
-    assert created.exit_code == 0, created.output
-    yield url
-    get_settings.cache_clear()
+def database_url(migrated_cli_database_url: str) -> str:
+    create_users(("erp", "sales"))
+    return migrated_cli_database_url
 
 
 def _stored_tokens(url: str) -> list[ApiToken]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -17,25 +14,15 @@ from fengkong.customers.models import Customer
 from fengkong.database import open_database
 from fengkong.kit.money import Money
 from fengkong.receivables.models import Invoice
-from fengkong.settings import get_settings
 from tests.factories import make_uscc
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    yield url
-    get_settings.cache_clear()
-
-
-def test_the_dunning_run_on_the_command_line_issues_notices_once_a_day(database_url: str) -> None:
-    database = open_database(database_url)
+def test_the_dunning_run_on_the_command_line_issues_notices_once_a_day(
+    migrated_cli_database_url: str,
+) -> None:
+    database = open_database(migrated_cli_database_url)
     with database.session_scope(actor=Actor.system("test")) as session:
         customer = Customer(uscc=make_uscc(901), name="命令行测试有限公司")
         session.add(customer)

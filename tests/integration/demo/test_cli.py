@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from fengkong import tables
 from fengkong.cli import app
-from fengkong.settings import get_settings
+from tests.cli_support import count_rows
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
-
-
-def _customers(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            count = connection.scalar(select(func.count()).select_from(tables.Customer))
-    finally:
-        engine.dispose()
-    return int(count or 0)
-
-
-def test_demo_loads_once_and_prints_the_passwords_once(database_url: str) -> None:
+def test_demo_loads_once_and_prints_the_passwords_once(cli_database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
 
@@ -46,23 +23,23 @@ def test_demo_loads_once_and_prints_the_passwords_once(database_url: str) -> Non
     assert "invoices" in first.output
     for username in ("demo_admin", "demo_manager", "demo_analyst", "demo_sales", "demo_auditor"):
         assert username in first.output
-    assert _customers(database_url) == 30
+    assert count_rows(cli_database_url, tables.Customer) == 30
 
     again = runner.invoke(app, ["demo", "--customers", "30", "--if-empty"])
     assert again.exit_code == 0, again.output
     assert "no demo data loaded" in again.output
-    assert _customers(database_url) == 30
+    assert count_rows(cli_database_url, tables.Customer) == 30
 
     more = runner.invoke(app, ["demo", "--customers", "5", "--seed", "4", "--as-of", "2026-06-30"])
     assert more.exit_code == 0, more.output
     assert "passwords" not in more.output  # the demo users exist; nothing new to show
-    assert _customers(database_url) == 35
+    assert count_rows(cli_database_url, tables.Customer) == 35
 
 
-def test_a_malformed_as_of_date_is_refused(database_url: str) -> None:
+def test_a_malformed_as_of_date_is_refused(cli_database_url: str) -> None:
     result = CliRunner().invoke(app, ["demo", "--as-of", "30/06/2026"])
     assert result.exit_code != 0
-    assert _customers_table_missing(database_url)
+    assert _customers_table_missing(cli_database_url)
 
 
 def _customers_table_missing(url: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from fengkong.auth.actor import Actor
 from fengkong.cli import app
 from fengkong.customers.models import Customer
 from fengkong.database import open_database
-from fengkong.settings import get_settings
 from tests.integration.imports.files import uscc, write_csv
 
 runner = CliRunner()
@@ -23,18 +21,12 @@ KNOWN = uscc(1)
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    monkeypatch.setenv("FENGKONG_DATA_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    database = open_database(url)
+def database_url(migrated_cli_database_url: str) -> str:
+    database = open_database(migrated_cli_database_url)
     with database.session_scope(actor=Actor.system("test")) as session:
         session.add(Customer(uscc=KNOWN, name="已知客户"))
     database.dispose()
-    yield url
-    get_settings.cache_clear()
+    return migrated_cli_database_url
 
 
 def _invoices(url: str) -> int:

@@ -3,43 +3,19 @@ the demo book (a throw-away SQLite file)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from fengkong import tables
 from fengkong.cli import app
-from fengkong.settings import get_settings
+from tests.cli_support import count_rows
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
-
-
-def _count(url: str, table: type[object]) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            count = connection.scalar(select(func.count()).select_from(table))
-    finally:
-        engine.dispose()
-    return int(count or 0)
-
-
-def test_the_demo_gets_policy_limits_and_the_block_rules_run_on_it(database_url: str) -> None:
+def test_the_demo_gets_policy_limits_and_the_block_rules_run_on_it(cli_database_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     demo = runner.invoke(app, ["demo", "--customers", "40", "--seed", "7", "--as-of", "2026-06-30"])
     assert demo.exit_code == 0, demo.output
-    granted = _count(database_url, tables.CreditLimit)
+    granted = count_rows(cli_database_url, tables.CreditLimit)
     assert 0 < granted <= 40
     assert f"credit limits granted from the limit policy: {granted:,}" in demo.output
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,22 +14,15 @@ from fengkong.cli import app
 from fengkong.scoring.lab.data import labelled_table
 from fengkong.scoring.lab.export import scorecard_to_json
 from fengkong.scoring.lab.scorecard import train_scorecard
-from fengkong.settings import get_settings
+from tests.cli_support import create_users
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    for username, role in (("alice", "credit_analyst"), ("bob", "risk_manager")):
-        created = runner.invoke(app, ["user", "create", "--username", username, "--role", role])
-        assert created.exit_code == 0, created.output
-    yield url
-    get_settings.cache_clear()
+def database_url(migrated_cli_database_url: str) -> str:
+    create_users(("alice", "credit_analyst"), ("bob", "risk_manager"))
+    return migrated_cli_database_url
 
 
 @pytest.fixture(scope="module")

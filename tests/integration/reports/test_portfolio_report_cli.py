@@ -4,7 +4,6 @@ report of the month asked for in the format and language asked for, and refuses 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
@@ -12,23 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from fengkong.cli import app
-from fengkong.settings import get_settings
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    yield url
-    get_settings.cache_clear()
-
-
-@pytest.mark.usefixtures("database_url")
+@pytest.mark.usefixtures("migrated_cli_database_url")
 def test_the_report_is_written_in_the_format_and_language_asked_for(tmp_path: Path) -> None:
     html = tmp_path / "portfolio.html"
     args = ["report", "portfolio", "--month", "2026-11", "--format", "html", "--lang", "en"]
@@ -44,7 +31,7 @@ def test_the_report_is_written_in_the_format_and_language_asked_for(tmp_path: Pa
     assert book.sheetnames[0] == "汇总"
 
 
-@pytest.mark.usefixtures("database_url")
+@pytest.mark.usefixtures("migrated_cli_database_url")
 def test_a_malformed_month_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "portfolio.pdf"
     result = runner.invoke(app, ["report", "portfolio", "--month", "11/2026", "--out", str(out)])

@@ -3,11 +3,8 @@ with its file attached, once per scheduled day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -18,24 +15,14 @@ from fengkong.cli import app
 from fengkong.database import open_database
 from fengkong.notifications.models import DeliveryAttachment
 from fengkong.reports.models import Frequency, ReportFormat, ReportKind, ReportSubscription
-from fengkong.settings import get_settings
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    monkeypatch.delenv("FENGKONG_SMTP_HOST", raising=False)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    yield url
-    get_settings.cache_clear()
-
-
-def test_send_due_queues_the_subscribed_report_once_on_its_day(database_url: str) -> None:
-    database = open_database(database_url)
+def test_send_due_queues_the_subscribed_report_once_on_its_day(
+    migrated_cli_database_url: str,
+) -> None:
+    database = open_database(migrated_cli_database_url)
     try:
         with database.session_scope(actor=Actor.system("test")) as session:
             user, _ = auth_service.create_user(

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from fengkong.auth.actor import Actor
 from fengkong.cli import app
 from fengkong.customers.models import Customer
 from fengkong.database import open_database
-from fengkong.settings import get_settings
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    monkeypatch.delenv("FENGKONG_SMTP_HOST", raising=False)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    yield url
-    get_settings.cache_clear()
-
-
 def test_reviews_are_scheduled_once_and_overdue_ones_flagged_from_the_command_line(
-    database_url: str,
+    migrated_cli_database_url: str,
 ) -> None:
-    database = open_database(database_url)
+    database = open_database(migrated_cli_database_url)
     try:
         with database.session_scope(actor=Actor.system("test")) as session:
             session.add(

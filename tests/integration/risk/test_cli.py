@@ -3,7 +3,6 @@ SQLite file, after ``fengkong demo`` has loaded and scored a small portfolio."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,9 @@ from typer.testing import CliRunner
 from fengkong.cli import app
 from fengkong.risk import configs
 from fengkong.risk.configs import ConfigKind
-from fengkong.settings import get_settings
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
-
-
-@pytest.mark.usefixtures("database_url")
+@pytest.mark.usefixtures("cli_database_url")
 def test_the_demo_is_scored_and_scores_and_scorecards_are_managed_from_the_cli(
     tmp_path: Path,
 ) -> None:
