@@ -5,9 +5,8 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, Field, PlainSerializer, ValidationInfo, field_validator
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as InvalidNumber
 
+from fengkong.customers.resident_id import validate_resident_id
 from fengkong.customers.status import CustomerStatus, InteractionKind, RelationType
 from fengkong.customers.uscc import InvalidUSCC, validate_uscc
 from fengkong.kit.schemas import InputModel, MoneyIn, MoneyOut, OutputModel
@@ -45,18 +44,9 @@ def _region(value: str | None) -> str | None:
 
 
 def _resident_id(value: str | None) -> str | None:
-    """A PRC resident ID (18 characters, check digit); python-stdnum accepts future birth dates,
-    so they are refused here."""
     if value is None or not value.strip():
         return None
-    try:
-        number = ric.validate(value)
-        born = ric.get_birth_date(number)
-    except InvalidNumber as exc:
-        raise ValueError("not a valid resident ID number") from exc
-    if born > date.today():  # noqa: DTZ011 - a calendar date, any zone
-        raise ValueError("not a valid resident ID number: birth date in the future")
-    return str(number)
+    return validate_resident_id(value)
 
 
 class CustomerFields(InputModel):

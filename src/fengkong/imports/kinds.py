@@ -44,6 +44,8 @@ class ColumnType(StrEnum):
     CHOICE = "choice"
     INDUSTRY = "industry"
     REGION = "region"
+    RESIDENT_ID = "resident_id"
+    """A PRC resident ID number: personal data, encrypted when written, masked in problems."""
 
 
 class Sign(StrEnum):
@@ -269,6 +271,11 @@ CUSTOMERS = Kind(
         Column(
             "legal_representative", "法定代表人", ColumnType.TEXT,
             target="legal_representative", max_length=100,
+        ),
+        Column(
+            "legal_representative_id_number", "法定代表人身份证号码", ColumnType.RESIDENT_ID,
+            target="legal_representative_id_number",
+            aliases=("legal_representative_id", "法定代表人身份证号", "法人身份证号"),
         ),
         Column(
             "address", "地址", ColumnType.TEXT, target="address", aliases=("注册地址",),

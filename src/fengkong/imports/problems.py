@@ -86,6 +86,13 @@ INDUSTRY = _problem(
 REGION = _problem(
     "region", N_("%(value)s is not a GB/T 2260 region code (six digits, e.g. 310000).")
 )
+RESIDENT_ID = _problem(
+    "resident_id",
+    N_(
+        "%(column)s is not a valid resident ID number (18 characters with its check digit and a "
+        "birth date in the past)."
+    ),
+)
 
 # Rows
 DUE_BEFORE_ISSUE = _problem(

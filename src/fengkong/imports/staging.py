@@ -42,6 +42,7 @@ _TYPES: dict[ColumnType, TypeEngine[Any]] = {
     ColumnType.CHOICE: String(32),
     ColumnType.INDUSTRY: String(5),
     ColumnType.REGION: String(6),
+    ColumnType.RESIDENT_ID: String(18),
 }
 
 

@@ -40,6 +40,7 @@ _HINTS: dict[ColumnType, str] = {
     ColumnType.CHOICE: N_("One of: %(choices)s"),
     ColumnType.INDUSTRY: N_("GB/T 4754 industry code, e.g. C3011"),
     ColumnType.REGION: N_("GB/T 2260 region code, e.g. 310000"),
+    ColumnType.RESIDENT_ID: N_("Resident ID number (18 characters); stored encrypted"),
 }
 _TEXT_LIKE = frozenset(
     {
@@ -49,6 +50,7 @@ _TEXT_LIKE = frozenset(
         ColumnType.CHOICE,
         ColumnType.INDUSTRY,
         ColumnType.REGION,
+        ColumnType.RESIDENT_ID,
     }
 )
 _NOTES_SHEET = N_("How to fill in")

@@ -18,6 +18,7 @@ from datetime import date
 
 import polars as pl
 
+from fengkong.customers.resident_id import validate_resident_id
 from fengkong.customers.uscc import USCC_PATTERN
 from fengkong.financials.checks import BALANCE_TOLERANCE
 from fengkong.imports import problems
@@ -37,7 +38,6 @@ from fengkong.imports.problems import Problem, RowError, clip
 from fengkong.imports.reading import ROW_COLUMN
 from fengkong.kit.money import MoneyError, currency_exponent, normalise_currency
 from fengkong.reference.classifications import (
-    UnknownCode,
     validate_industry_code,
     validate_region_code,
 )
@@ -301,7 +301,8 @@ def check_batch(mapping: HeaderMapping, batch: pl.DataFrame, context: Context) -
     work = _judge(work, rule_checks)
     position = {name: index for index, name in enumerate(mapping.names)}
     judged = sorted({*checks, *rule_checks}, key=lambda name: position.get(name, len(position)))
-    errors = _errors(work, judged, unnamed)
+    personal = frozenset(c.name for c in given if c.type is ColumnType.RESIDENT_ID)
+    errors = _errors(work, judged, unnamed, personal)
     invalid = pl.any_horizontal(
         *(pl.col(_code(name)).is_not_null() for name in [*checks, *rule_checks]),
         *(_stripped(pl.col(name)).is_not_null() for name in unnamed),
@@ -384,12 +385,19 @@ def _typed_value(column: Column, present: frozenset[str]) -> pl.Expr:
     return value.alias(_typed(column))
 
 
-def _errors(work: pl.DataFrame, names: Sequence[str], unnamed: Mapping[str, str]) -> pl.DataFrame:
+def _errors(
+    work: pl.DataFrame,
+    names: Sequence[str],
+    unnamed: Mapping[str, str],
+    personal: frozenset[str],
+) -> pl.DataFrame:
+    """The problems found, one row each; a ``personal`` column's value masked, as the import
+    run keeps its problems and the page and the API show them."""
     frames = [
         work.filter(pl.col(_code(name)).is_not_null()).select(
             pl.col(ROW_COLUMN).alias("row"),
             pl.lit(name).alias("column"),
-            (pl.col(name) if name in work.columns else pl.lit(None, pl.String)).alias("value"),
+            _problem_value(work, name, masked=name in personal).alias("value"),
             pl.col(_code(name)).alias("code"),
             pl.col(_detail(name)).alias("detail"),
         )
@@ -406,6 +414,27 @@ def _errors(work: pl.DataFrame, names: Sequence[str], unnamed: Mapping[str, str]
         for name, letter in unnamed.items()
     ]
     return concat_errors(frames)
+
+
+def _problem_value(work: pl.DataFrame, name: str, *, masked: bool) -> pl.Expr:
+    if name not in work.columns:
+        return pl.lit(None, pl.String)
+    if not masked:
+        return pl.col(name)
+    # As ``privacy.masking.mask_id_number``: the region prefix and the last four kept.
+    text = pl.col(name).str.strip_chars()
+    length = text.str.len_chars()
+    return (
+        pl.when(length <= 7)
+        .then(pl.lit("*").repeat_by(length).list.join(""))
+        .otherwise(
+            pl.concat_str(
+                text.str.slice(0, 3),
+                pl.lit("*").repeat_by(length - 7).list.join(""),
+                text.str.slice(-4),
+            )
+        )
+    )
 
 
 def concat_errors(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
@@ -697,7 +726,7 @@ def _coded(
     def lookup(value: str) -> str | None:
         try:
             return validate(value)
-        except UnknownCode:
+        except ValueError:  # UnknownCode, or a number failing its check
             return None
 
     text = pl.col(_text(column))
@@ -716,6 +745,12 @@ def _parse_region(column: Column, work: pl.DataFrame, _context: Context, _kind: 
     return _coded(column, work, validate_region_code, problems.REGION)
 
 
+def _parse_resident_id(
+    column: Column, work: pl.DataFrame, _context: Context, _kind: Kind
+) -> _Parsed:
+    return _coded(column, work, validate_resident_id, problems.RESIDENT_ID)
+
+
 _PARSERS: Mapping[ColumnType, Parser] = {
     ColumnType.TEXT: _parse_text,
     ColumnType.USCC: _parse_uscc,
@@ -728,6 +763,7 @@ _PARSERS: Mapping[ColumnType, Parser] = {
     ColumnType.CHOICE: _parse_choice,
     ColumnType.INDUSTRY: _parse_industry,
     ColumnType.REGION: _parse_region,
+    ColumnType.RESIDENT_ID: _parse_resident_id,
 }
 _SCALES = {exponent: 10**exponent for exponent in range(_MAX_EXPONENT + 1)}
 

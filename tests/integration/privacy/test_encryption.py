@@ -18,6 +18,7 @@ from fengkong.demo import service as demo_service
 from fengkong.events.models import Event
 from fengkong.imports import service as import_service
 from fengkong.imports.kinds import ImportKind
+from fengkong.imports.problems import ImportFailed
 from fengkong.privacy.crypto import UndecryptableValue, blind_index, decrypt
 from fengkong.privacy.fields import PersonalKind
 from fengkong.settings import get_settings
@@ -199,3 +200,46 @@ def test_an_import_encrypts_the_legal_representative_and_compares_by_blind_index
     customer = session.scalars(select(Customer).where(Customer.uscc == uscc)).one()
     assert customer.legal_representative == "李娜"
     assert customer.legal_representative_bidx == blind_index(PersonalKind.NAME, "李娜")
+
+
+def test_an_import_takes_the_representatives_id_number_encrypted_and_masks_it_in_problems(
+    session: Session, tmp_path: Path
+) -> None:
+    settings = get_settings().model_copy(update={"data_dir": tmp_path / "var"})
+    header = ["统一社会信用代码", "客户名称", "法定代表人", "法定代表人身份证号码"]
+    good, bad = make_uscc(9201), make_uscc(9202)
+    lowercase_x = "11010119900307002x"
+
+    def run(name: str, rows: list[list[str]]) -> import_service.ImportResult:
+        path = write_csv(tmp_path / name, header, rows)
+        return import_service.import_file(
+            session,
+            Actor.system("test"),
+            kind=ImportKind.CUSTOMERS,
+            path=path,
+            file_name=path.name,
+            settings=settings,
+        )
+
+    assert run("a.csv", [[good, "甲公司", NAME, f" {lowercase_x} "]]).inserted == 1
+    [(stored, index)] = _raw(
+        session,
+        "SELECT legal_representative_id_number, legal_representative_id_number_bidx "
+        "FROM customers WHERE uscc = :u",
+        u=good,
+    )
+    assert str(stored).startswith("fk1:")
+    assert lowercase_x.upper() not in str(stored)
+    assert index == blind_index(PersonalKind.ID_NUMBER, lowercase_x.upper())
+    session.expire_all()
+    customer = session.scalars(select(Customer).where(Customer.uscc == good)).one()
+    assert customer.legal_representative_id_number == lowercase_x.upper()
+
+    valid, wrong_check_digit = "110101199003071233", "110101199003071239"
+    with pytest.raises(ImportFailed) as refused:
+        run("b.csv", [[bad, "乙公司", NAME, valid], [good, "甲公司", NAME, wrong_check_digit]])
+    [problem] = refused.value.errors
+    assert (problem.row, problem.column, problem.code) == (3, "法定代表人身份证号码", "resident_id")
+    assert problem.value == "110***********1239"
+    assert wrong_check_digit not in problem.message.render("en")
+    assert session.scalars(select(Customer).where(Customer.uscc == bad)).first() is None
