@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from stdnum.cn import ric
 
 from fengkong.customers.uscc import check_digit
 from fengkong.demo import vocabulary as words
@@ -220,7 +221,7 @@ class _Builder:
         ids: Mapping[str, int],
         owner_id: int | None,
     ) -> None:
-        streams = np.random.default_rng(seed).spawn(10)
+        streams = np.random.default_rng(seed).spawn(11)
         (
             self._population_rng,
             self._names_rng,
@@ -232,6 +233,7 @@ class _Builder:
             self._reports_rng,
             self._legal_rng,
             self._address_rng,
+            self._identity_rng,
         ) = streams
         self.n = customers
         self.seed = seed
@@ -444,6 +446,26 @@ class _Builder:
             self._district_code(words.CITIES[c], d)
             for c, d in zip(self.city.tolist(), district.tolist(), strict=True)
         ]
+        self.legal_representative_id_number = self._resident_ids()
+
+    def _resident_ids(self) -> list[str]:
+        """Each legal representative's resident ID number: born 30 to 65 years before today in
+        the customer's district. The same person behind two customers has one number."""
+        rng, n = self._identity_rng, self.n
+        today = self.as_of.astype(date)
+        years = (today.year - rng.integers(30, 66, n)).tolist()
+        months, days = rng.integers(1, 13, n).tolist(), rng.integers(1, 29, n).tolist()
+        serials = rng.integers(1, 1000, n).tolist()
+        numbers = []
+        for region, year, month, day, serial in zip(
+            self.region_code, years, months, days, serials, strict=True
+        ):
+            body = f"{region}{year:04d}{month:02d}{day:02d}{serial:03d}"
+            numbers.append(body + ric.calc_check_digit(body + "0"))
+        first, second = self.same_person_pairs
+        for one, other in zip(first.tolist(), second.tolist(), strict=True):
+            numbers[other] = numbers[one]
+        return numbers
 
     @staticmethod
     def _district_code(city: words.City, district: int) -> str:
@@ -544,6 +566,7 @@ class _Builder:
             "registered_capital_currency": np.where(in_usd, "USD", "CNY").astype(object),
             "established_on": self.established_on,
             "legal_representative": _strings(self.legal_representative),
+            "legal_representative_id_number": _strings(self.legal_representative_id_number),
             "address": _strings(addresses),
             "status": np.full(n, "active", dtype=object),
             # The demo salesperson looks after every fourth customer, so signing in as them

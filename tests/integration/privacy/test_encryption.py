@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer, CustomerContact
+from fengkong.customers.resident_id import validate_resident_id
 from fengkong.demo import service as demo_service
 from fengkong.events.models import Event
 from fengkong.imports import service as import_service
@@ -148,16 +149,22 @@ def test_a_demo_load_leaves_no_plaintext(session: Session) -> None:
     contacts = _raw(session, "SELECT name, phone, email, phone_bidx FROM customer_contacts")
     representatives = _raw(
         session,
-        "SELECT legal_representative, legal_representative_bidx FROM customers"
+        "SELECT legal_representative, legal_representative_bidx,"
+        " legal_representative_id_number, legal_representative_id_number_bidx FROM customers"
         " WHERE legal_representative IS NOT NULL",
     )
     assert contacts
     assert representatives
+    for _, _, id_number, id_index in representatives:
+        assert str(id_number).startswith("fk1:")
+        assert id_index is not None
+    customers = session.scalars(select(Customer)).all()
+    assert all(validate_resident_id(c.legal_representative_id_number or "") for c in customers)
     for name, phone, email, phone_index in contacts:
         assert str(name).startswith("fk1:")
         assert phone is None or (str(phone).startswith("fk1:") and phone_index is not None)
         assert email is None or str(email).startswith("fk1:")
-    assert all(str(value).startswith("fk1:") and index for value, index in representatives)
+    assert all(str(value).startswith("fk1:") and index for value, index, *_ in representatives)
     stored = session.scalars(select(CustomerContact).order_by(CustomerContact.id)).all()
     ciphertexts = {row[0] for row in contacts}
     assert len(ciphertexts) == len(contacts), "equal names must not share a ciphertext"
