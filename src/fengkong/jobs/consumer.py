@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,8 @@ OWN_EVENT_TYPES = frozenset(
 GAP_MARGIN = timedelta(seconds=2)
 DEFAULT_WINDOW = 10_000
 _CHUNK = 500
+# Customers per pending-events query: each brings three bound parameters and an OR branch.
+_PENDING_CHUNK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,19 +180,28 @@ class _Pending:
     first_recorded_at: datetime
 
 
-def _pending(session: Session, customer_id: int, after: int, through: int) -> _Pending | None:
-    row = session.execute(
-        select(func.min(Event.id), func.count(), func.min(Event.recorded_at)).where(
-            Event.customer_id == customer_id,
-            Event.id > after,
-            Event.id <= through,
-            Event.event_type.not_in(OWN_EVENT_TYPES),
+def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[int, _Pending]:
+    """Each customer's relevant events ``after`` < id <= ``through`` (``bounds[customer]``), one
+    statement per chunk of customers instead of one per customer."""
+    found: dict[int, _Pending] = {}
+    customer_ids = sorted(bounds)
+    for start in range(0, len(customer_ids), _PENDING_CHUNK):
+        chunk = customer_ids[start : start + _PENDING_CHUNK]
+        ranges = [
+            and_(Event.customer_id == c, Event.id > bounds[c][0], Event.id <= bounds[c][1])
+            for c in chunk
+        ]
+        rows = session.execute(
+            select(Event.customer_id, func.min(Event.id), func.count(), func.min(Event.recorded_at))
+            .where(or_(*ranges), Event.event_type.not_in(OWN_EVENT_TYPES))
+            .group_by(Event.customer_id)
         )
-    ).one()
-    first, count, recorded = row
-    if not count:
-        return None
-    return _Pending(first_event_id=first, events=count, first_recorded_at=recorded)
+        for customer_id, first, count, recorded in rows:
+            # every row matched one of the chunk's customers, so customer_id is never NULL
+            found[cast(int, customer_id)] = _Pending(
+                first_event_id=first, events=count, first_recorded_at=recorded
+            )
+    return found
 
 
 def _existing(session: Session, customer_ids: Sequence[int]) -> set[int]:
@@ -219,19 +230,15 @@ def apply_customers(
     day = as_of or business_today(get_settings().zone)
     customer_ids = sorted(through)
     positions = _locked_positions(session, customer_ids)
-    pending: dict[int, _Pending] = {}
-    skipped = 0
-    for customer_id in customer_ids:
-        position = positions[customer_id]
-        found = (
-            _pending(session, customer_id, position.last_event_id, through[customer_id])
-            if through[customer_id] > position.last_event_id
-            else None
-        )
-        if found is None:
-            skipped += 1
-        else:
-            pending[customer_id] = found
+    pending = _pending(
+        session,
+        {
+            c: (positions[c].last_event_id, through[c])
+            for c in customer_ids
+            if through[c] > positions[c].last_event_id
+        },
+    )
+    skipped = len(customer_ids) - len(pending)
     if not pending:
         return ApplySummary(customers=0, events=0, skipped=skipped)
     existing = sorted(_existing(session, sorted(pending)))
@@ -246,7 +253,7 @@ def apply_customers(
             # The events that change a score change exposure too: the dashboard sums these rows.
             exposure_service.refresh_exposures(session, actor, customer_ids=existing, as_of=day)
     batches = []
-    for customer_id, found in pending.items():
+    for customer_id, found in sorted(pending.items()):
         position = positions[customer_id]
         position.last_event_id = through[customer_id]
         position.events_applied += found.events

@@ -71,6 +71,7 @@ from fengkong.settings import get_settings
 _ALERT_RAISED = N_("[%(severity)s] %(title)s")
 _ALERT_OVERDUE = N_("[overdue, %(severity)s] %(title)s")
 _ALERT_BODY = N_("%(title)s (customer %(customer_id)s, severity %(severity)s)")
+_RAISED_TOPIC = "alert.raised"
 
 PREVIEW_LISTED = 50
 MAX_NOTE = 5_000
@@ -226,15 +227,20 @@ def _risk_manager_ids(session: Session) -> list[int]:
     )
 
 
-def notifier() -> Callable[..., Any] | None:
-    """``notifications.service.notify`` when that area provides it (looked up at call time, so
+def _notifications(name: str) -> Callable[..., Any] | None:
+    """``notifications.service.<name>`` when that area provides it (looked up at call time, so
     monitoring works before and without it)."""
     try:
         module = importlib.import_module("fengkong.notifications.service")
     except ModuleNotFoundError:
         return None
-    found = getattr(module, "notify", None)
+    found = getattr(module, name, None)
     return found if callable(found) else None
+
+
+def notifier() -> Callable[..., Any] | None:
+    """``notifications.service.notify``, when that area provides it."""
+    return _notifications("notify")
 
 
 def _notify(
@@ -246,9 +252,11 @@ def _notify(
     subject: str,
     recipients: Sequence[int] | None,
     now: datetime,
+    reaching: Any = None,
 ) -> bool:
     """Queue a notification in the caller's transaction; returns whether one was queued (the
-    alert's own record stands either way)."""
+    alert's own record stands either way). ``reaching``: the notifications area's audience of
+    ``topic`` and ``recipients``, when the caller looked it up once for several alerts."""
     notify = notifier()
     if notify is None:
         return False
@@ -273,13 +281,12 @@ def _notify(
         },
         dedupe_key=f"{topic}:{alert.id}",
         now=now,
+        reaching=reaching,
     )
     return True
 
 
-def _raise_alert(
-    session: Session,
-    actor: Actor,
+def _new_alert(
     *,
     rule: Rule,
     rule_set: StoredConfig[RuleSet],
@@ -287,7 +294,7 @@ def _raise_alert(
     values: dict[str, Any],
     now: datetime,
 ) -> Alert:
-    alert = Alert(
+    return Alert(
         customer_id=customer_id,
         rule_id=rule.id,
         rule_set_version_id=rule_set.row_id,
@@ -300,18 +307,36 @@ def _raise_alert(
         raised_at=now,
         due_at=now + timedelta(hours=due_hours(rule_set.config, rule.severity)),
     )
-    session.add(alert)
+
+
+def _raise_alerts(session: Session, actor: Actor, alerts: Sequence[Alert], now: datetime) -> None:
+    """Insert the evaluation's new alerts in one flush and notify the risk managers of each.
+
+    Set-based because a first evaluation raises a few alerts a customer: one flush, one look-up
+    of the risk managers and of the topic's audience (their subscriptions, the webhooks) per
+    evaluation rather than per alert was about half of the stream consumer's cost per customer."""
+    if not alerts:
+        return
+    session.add_all(alerts)
     session.flush()
-    _notify(
-        session,
-        actor,
-        topic="alert.raised",
-        alert=alert,
-        subject=_ALERT_RAISED,
-        recipients=_risk_manager_ids(session),
-        now=now,
+    if notifier() is None:
+        return
+    recipients = _risk_manager_ids(session)
+    lookup = _notifications("audience")
+    reaching = (
+        lookup(session, topic=_RAISED_TOPIC, recipients=recipients) if lookup is not None else None
     )
-    return alert
+    for alert in alerts:
+        _notify(
+            session,
+            actor,
+            topic=_RAISED_TOPIC,
+            alert=alert,
+            subject=_ALERT_RAISED,
+            recipients=recipients,
+            now=now,
+            reaching=reaching,
+        )
 
 
 def evaluate_customers(
@@ -334,6 +359,7 @@ def evaluate_customers(
         return summary
     facts = facts_loader.load_facts(session, ids, as_of=as_of, every=customer_ids is None)
     states = _states(session, ids)
+    raised: list[Alert] = []
     for cid in ids:
         customer_facts = facts[cid]
         for rule in stored.config.rules:
@@ -357,21 +383,18 @@ def evaluate_customers(
                     summary.suppressed += 1
                     continue
                 state.last_alert_at = moment
-                alert = _raise_alert(
-                    session,
-                    actor,
-                    rule=rule,
-                    rule_set=stored,
-                    customer_id=cid,
-                    values=values,
-                    now=moment,
+                raised.append(
+                    _new_alert(
+                        rule=rule, rule_set=stored, customer_id=cid, values=values, now=moment
+                    )
                 )
-                summary.raised.append(alert.id)
             else:
                 summary.cleared += 1
                 for alert in _open_alerts(session, cid, rule.id):
                     if alert.condition_cleared_at is None:
                         alert.condition_cleared_at = moment
+    _raise_alerts(session, actor, raised, moment)
+    summary.raised.extend(alert.id for alert in raised)
     session.flush()
     return summary
 

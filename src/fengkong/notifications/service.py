@@ -155,6 +155,33 @@ def _webhooks_for(session: Session, topic: str) -> list[WebhookEndpoint]:
     return [e for e in endpoints if topic in e.topics or ANY_TOPIC in e.topics]
 
 
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a topic reaches: the recipients' subscriptions and languages and the webhooks
+    subscribed to it. Looked up once for a batch of notifications of one topic (the alerts an
+    evaluation raises), not once each."""
+
+    topic: str
+    user_ids: tuple[int, ...]
+    subscriptions: Mapping[int, NotificationSubscription]
+    locales: Mapping[int, Locale]
+    webhooks: tuple[WebhookEndpoint, ...]
+
+
+def audience(session: Session, *, topic: str, recipients: Sequence[int] | None) -> Audience:
+    """The audience of ``topic`` for ``recipients`` (None: webhooks only), as of now."""
+    _check_topic(topic)
+    user_ids = tuple(sorted(set(recipients or ())))
+    subscriptions = _subscriptions(session, user_ids, topic) if user_ids else {}
+    return Audience(
+        topic=topic,
+        user_ids=user_ids,
+        subscriptions=subscriptions,
+        locales=auth_service.locales_of(session, list(subscriptions)),
+        webhooks=tuple(_webhooks_for(session, topic)),
+    )
+
+
 def _queue(session: Session, delivery: Delivery) -> bool:
     """Add ``delivery`` unless its (channel, target, dedupe key) is queued already."""
     exists = session.scalar(
@@ -186,10 +213,13 @@ def notify(
     dedupe_key: str,
     today: date | None = None,
     now: datetime | None = None,
+    reaching: Audience | None = None,
 ) -> NotifySummary:
     """Queue ``topic`` for each recipient's email (per their preference for the topic) and for
     every active webhook subscribed to it, in the caller's transaction. Notifying again with the
     same ``dedupe_key`` queues nothing new. ``recipients=None`` notifies webhooks only.
+    ``reaching``: the :func:`audience` of ``topic`` and ``recipients`` already looked up by a
+    caller sending several.
 
     A :class:`Message` is written in each recipient's chosen language (the default language for
     those who chose none, and for webhooks, whose payload is what machines read)."""
@@ -221,15 +251,16 @@ def notify(
         "next_attempt_at": moment,
         "created_at": moment,
     }
-    user_ids = sorted(set(recipients or ()))
-    subscriptions = _subscriptions(session, user_ids, topic) if user_ids else {}
-    locales = auth_service.locales_of(session, list(subscriptions))
-    for user_id in user_ids:
-        subscription = subscriptions.get(user_id)
+    if reaching is None:
+        reaching = audience(session, topic=topic, recipients=recipients)
+    elif (reaching.topic, reaching.user_ids) != (topic, tuple(sorted(set(recipients or ())))):
+        raise ValueError("the audience was looked up for another topic or other recipients")
+    for user_id in reaching.user_ids:
+        subscription = reaching.subscriptions.get(user_id)
         if subscription is None or subscription.mode is EmailMode.OFF:
             continue
         digest = subscription.mode is EmailMode.DAILY_DIGEST
-        locale = locales.get(user_id, default_locale)
+        locale = reaching.locales.get(user_id, default_locale)
         add(
             Delivery(
                 channel=Channel.EMAIL,
@@ -242,7 +273,7 @@ def notify(
                 **common,
             )
         )
-    for endpoint in _webhooks_for(session, topic):
+    for endpoint in reaching.webhooks:
         add(
             Delivery(
                 channel=Channel.WEBHOOK,

@@ -204,7 +204,10 @@ def score_customers(
     day = as_of or business_today(get_settings().zone)
     active = configs.ensure_active(session, actor)
     champion = model_scoring.scoring_model(session, actor, active)
-    last_event_id = session.scalar(select(func.max(Event.id))) or 0
+    # Only a run of everyone as of today moves the rescoring consumer (read before the ledgers,
+    # so that no event after the position goes unseen); the stream's runs skip the query.
+    moves_position = customer_ids is None and as_of is None
+    last_event_id = (session.scalar(select(func.max(Event.id))) or 0) if moves_position else 0
     ledgers = load_ledgers(session, as_of=day, customer_ids=customer_ids)
     with open_engine(engine, scheduler) as runner:
         scored = score_book(
@@ -277,7 +280,7 @@ def score_customers(
             },
             events=events,
         )
-    if customer_ids is None and as_of is None:
+    if moves_position:
         _move_position(session, RESCORE_CONSUMER, last_event_id)
     return summary
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
@@ -74,8 +75,9 @@ class ContextTables:
 
     @classmethod
     def default(cls) -> ContextTables:
-        text = files("fengkong.scoring").joinpath("defaults/context.yaml").read_text("utf-8")
-        return cls.from_yaml(text)
+        """The shipped tables, parsed once a process: every scoring run asks for them and the
+        YAML parse cost ~10 ms (the tables are immutable, so sharing them is safe)."""
+        return _shipped()
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(
@@ -111,3 +113,9 @@ def longest_prefix_level(codes: pl.Expr, levels: Mapping[str, int]) -> pl.Expr:
     if not lookups:
         return pl.lit(None, dtype=pl.Float64)
     return pl.coalesce(lookups)
+
+
+@cache
+def _shipped() -> ContextTables:
+    text = files("fengkong.scoring").joinpath("defaults/context.yaml").read_text("utf-8")
+    return ContextTables.from_yaml(text)

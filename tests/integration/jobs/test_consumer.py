@@ -4,10 +4,11 @@ effects in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
@@ -108,3 +109,65 @@ def test_events_for_a_deleted_customer_move_the_position_without_scoring(
     applied = consumer.apply_customers(session, SYSTEM, through=through)
     assert applied.customers == 1  # the missing customer has no events at all: skipped
     assert applied.skipped == 1
+
+
+def test_customers_at_different_positions_each_get_a_batch_of_only_their_new_events(
+    session: Session,
+) -> None:
+    ahead, behind = factories.customer(), factories.customer()
+    consumer.process_pending(session, SYSTEM)
+    factories.invoice(customer_id=ahead.id)
+    factories.payment(customer_id=ahead.id)
+    newcomer = factories.customer()
+    factories.invoice(customer_id=newcomer.id)
+    stream = session.get(ConsumerPosition, consumer.STREAM_CONSUMER)
+    assert stream is not None
+    window = consumer.read_window(session, after=stream.last_event_id)
+    through = {**window.through, behind.id: window.through[ahead.id]}
+    applied = consumer.apply_customers(session, SYSTEM, through=through)
+    assert (applied.customers, applied.events, applied.skipped) == (2, 4, 1)
+    assert [b.events for b in _batches(session, ahead.id)][1:] == [2]
+    (first,) = _batches(session, newcomer.id)
+    assert first.events == 2  # the customer created, then its invoice
+    assert len(_batches(session, behind.id)) == 1  # nothing after its position: skipped
+
+
+def _statements(session: Session, work: Callable[[], object]) -> list[str]:
+    """The SQL statements ``work`` sends."""
+    sent: list[str] = []
+
+    def record(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    bind = session.connection()
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_job_sends_as_many_statements_for_four_customers_as_for_two(session: Session) -> None:
+    customers = [factories.customer() for _ in range(7)]
+    for customer in customers:
+        factories.legal_event(customer_id=customer.id, event_type=LegalEventType.DISHONEST_DEBTOR)
+    window = consumer.read_window(session, after=0)
+
+    def apply(part: list[int]) -> None:
+        consumer.apply_customers(session, SYSTEM, through={c: window.through[c] for c in part})
+
+    ids = [c.id for c in customers]
+    apply(ids[:1])  # the first job stores the default configurations: not counted
+    two = _statements(session, lambda: apply(ids[1:3]))
+    four = _statements(session, lambda: apply(ids[3:]))
+
+    def inserts(sent: list[str]) -> int:
+        return sum(statement.startswith("INSERT") for statement in sent)
+
+    # SQLite's RETURNING cannot be matched to many rows, so there the ORM inserts new scores,
+    # alerts and rule states one row at a time; nothing else may grow with the customers.
+    assert len(four) - inserts(four) == len(two) - inserts(two)
+    if session.get_bind().dialect.name == "postgresql":
+        assert len(four) == len(two)
+    assert _count(session, StreamBatch) == 7

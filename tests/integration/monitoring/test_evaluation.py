@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from fengkong.audit.models import AuditEntry
@@ -19,7 +20,13 @@ from fengkong.receivables.status import InvoiceStatus
 from fengkong.reviews.models import Review
 from fengkong.reviews.status import ReviewStatus
 from tests import factories
-from tests.integration.monitoring.conftest import NOW, TODAY, overdue_invoice, use_rules
+from tests.integration.monitoring.conftest import (
+    NOW,
+    TODAY,
+    Notifications,
+    overdue_invoice,
+    use_rules,
+)
 from tests.personas import Personas
 
 
@@ -62,6 +69,56 @@ def test_an_alert_is_raised_once_when_a_rule_flips_and_re_evaluation_writes_noth
         _count(session, Event),
     ) == counts
     assert _count(session, Alert) == 1
+
+
+def _statements(session: Session, work: Callable[[], object]) -> int:
+    """How many SQL statements ``work`` sends."""
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    bind = session.connection()
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_alerts_raised_together_are_each_stored_and_notified_in_statements_that_do_not_grow(
+    session: Session, personas: Personas, notifications: Notifications
+) -> None:
+    use_rules(session)
+    actor = personas.alice_analyst.actor
+    late = [factories.customer() for _ in range(6)]
+    for customer in late:
+        overdue_invoice(customer.id, days=45)
+    session.flush()
+    summaries: list[service.EvaluationSummary] = []
+
+    def evaluate(customers: list[int]) -> None:
+        summaries.append(
+            service.evaluate_customers(session, actor, customer_ids=customers, as_of=TODAY, now=NOW)
+        )
+
+    two = _statements(session, lambda: evaluate([c.id for c in late[:2]]))
+    four = _statements(session, lambda: evaluate([c.id for c in late[2:]]))
+    # One flush and one audience look-up an evaluation, not one an alert. SQLite's RETURNING
+    # cannot be matched to many rows, so there the ORM inserts alerts and states one by one.
+    per_alert = 2 if session.get_bind().dialect.name == "sqlite" else 0
+    assert four - two == 2 * per_alert
+    raised = [alert_id for summary in summaries for alert_id in summary.raised]
+    alerts = [session.get(Alert, alert_id) for alert_id in raised]
+    assert [a.customer_id for a in alerts if a is not None] == [c.id for c in late]
+    assert [item["payload"]["alert_id"] for item in notifications.sent] == raised
+    assert {item["dedupe_key"] for item in notifications.sent} == {
+        f"alert.raised:{alert_id}" for alert_id in raised
+    }
+    managers = [personas.bob_manager.user.id]
+    assert all(item["recipients"] == managers for item in notifications.sent)
+    assert all(item["reaching"].user_ids == tuple(managers) for item in notifications.sent)
 
 
 def test_a_clear_is_recorded_on_the_state_and_noted_on_the_open_alert_without_resolving_it(

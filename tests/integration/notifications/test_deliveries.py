@@ -126,6 +126,46 @@ def test_the_same_dedupe_key_queues_each_target_once(session: Session, receiver:
     assert len(_deliveries(session)) == 4
 
 
+def test_an_audience_looked_up_once_serves_several_notifications_and_only_its_own_recipients(
+    session: Session, receiver: Receiver
+) -> None:
+    user_id = _subscribe(session)
+    service.create_webhook(session, SYSTEM, name="erp", url=receiver.url, topics=["alert.raised"])
+    reaching = service.audience(session, topic="alert.raised", recipients=[user_id])
+    assert (reaching.user_ids, len(reaching.webhooks)) == ((user_id,), 1)
+    for key in ("alert:1", "alert:2"):
+        summary = service.notify(
+            session,
+            SYSTEM,
+            topic="alert.raised",
+            subject="DPD over 30",
+            body="45 days past due.",
+            recipients=[user_id],
+            payload={"alert_id": key},
+            dedupe_key=key,
+            now=NOW,
+            reaching=reaching,
+        )
+        assert summary == service.NotifySummary(queued=2, duplicates=0)
+    assert {(d.channel, d.dedupe_key) for d in _deliveries(session)} == {
+        (channel, key)
+        for channel in (Channel.EMAIL, Channel.WEBHOOK)
+        for key in ("alert:1", "alert:2")
+    }
+    with pytest.raises(ValueError, match="another topic or other recipients"):
+        service.notify(
+            session,
+            SYSTEM,
+            topic="alert.raised",
+            subject="s",
+            body="b",
+            recipients=None,
+            payload={},
+            dedupe_key="alert:3",
+            reaching=reaching,
+        )
+
+
 def test_a_webhook_carries_a_standard_webhooks_signature_the_receiver_can_verify(
     session: Session, receiver: Receiver
 ) -> None:
