@@ -18,6 +18,10 @@
 4. Report p50 / p95 / p99 / max and the error rate for ``--rate`` over ``--seconds``, then step the
    rate up by ``--step`` for ``--step-seconds`` each until p99 ≥ 50 ms (or errors), and print the
    highest rate whose p99 stayed under 50 ms.
+
+``--profile N`` instead runs N checks in this process through the ASGI app (no server, no load):
+milliseconds a check, SQL statements a check (counted on the engine's cursor events) and the
+functions cProfile finds most expensive — the figures to compare before and after a change.
 """
 
 from __future__ import annotations
@@ -28,15 +32,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import asyncio
+import cProfile
+import io
 import json
+import pstats
 import random
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from fengkong.auth import service as auth_service
@@ -152,7 +160,11 @@ def build(customers: int) -> str:
     database = open_database(url)
     system = Actor.system("benchmark")
     with database.session_scope(actor=system) as session:
-        auth_service.create_user(session, system, username="erp", role=Role.SALES, password=None)
+        # The ERP calls with a credit-analyst service user: it sees the whole book (a sales user
+        # would see only its own customers and region, and every other customer is "unknown").
+        auth_service.create_user(
+            session, system, username="erp", role=Role.CREDIT_ANALYST, password=None
+        )
         token = auth_service.create_token(session, system, username="erp", name="benchmark ERP")
         configs.ensure_active(session)
     database.dispose()
@@ -367,6 +379,128 @@ async def one_at_a_time(token: str, count: int, customers: int, prefix: str) -> 
     return run
 
 
+async def _inline(func: Any, *args: Any, **_options: Any) -> Any:
+    """Stands in for ``anyio.to_thread.run_sync`` in profile mode: the call runs in this thread."""
+    return func(*args)
+
+
+async def _asgi_post(app: Any, path: str, body: bytes, token: str) -> tuple[int, bytes]:
+    """One POST straight into the ASGI app, no client library and no thread in between."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", HOST.encode()),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": (HOST, PORT),
+        "state": {},
+    }
+    sent = False
+    status = 0
+    parts: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(parts)
+
+
+def profile(token: str, count: int, customers: int, prefix: str) -> None:
+    """Per-check cost in process: wall time, SQL statements and the top of a cProfile. The
+    app's sync endpoint and dependencies run inline rather than in worker threads, so that
+    cProfile (which sees one thread) sees them."""
+    import anyio.to_thread
+
+    from fengkong.app import create_app
+    from fengkong.settings import Settings
+
+    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
+    app = create_app(settings=Settings(database_url=database_url()))
+    statements = 0
+
+    def count_statement(*_args: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(app.state.database.engine, "before_cursor_execute", count_statement)
+    rng = random.Random(prefix)
+
+    def bodies(n: int, tag: str) -> list[bytes]:
+        return [
+            json.dumps(
+                {
+                    "order_id": f"{prefix}-{tag}-{index}",
+                    "customer_id": rng.randint(1, customers),
+                    "amount": f"{rng.randint(1_000, 20_000)}.00",
+                    "currency": "CNY",
+                }
+            ).encode()
+            for index in range(n)
+        ]
+
+    async def post_all(batch: list[bytes]) -> dict[str, int]:
+        decisions: dict[str, int] = {}
+        for body in batch:
+            status, answer = await _asgi_post(app, "/api/v1/credit-checks", body, token)
+            decision = json.loads(answer).get("decision") if status == 201 else str(status)
+            decisions[decision] = decisions.get(decision, 0) + 1
+        return decisions
+
+    asyncio.run(post_all(bodies(50, "warm")))
+    timed = bodies(count, "timed")
+    statements = 0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    decisions = asyncio.run(post_all(timed))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    counted = statements
+    profiled = bodies(count, "profiled")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    asyncio.run(post_all(profiled))
+    profiler.disable()
+    app.state.database.dispose()
+    print(
+        f"{count} checks in process: {elapsed / count * 1000:.2f} ms a check "
+        f"({cpu / count * 1000:.2f} ms of it this process's CPU), "
+        f"{counted / count:.1f} SQL statements a check, decisions {decisions}"
+    )
+    report = io.StringIO()
+    stats = pstats.Stats(profiler, stream=report)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(30)
+    print(report.getvalue())
+
+
+def drop_database() -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -377,9 +511,19 @@ def main() -> None:
     parser.add_argument("--max-rate", type=float, default=1000)
     parser.add_argument("--reuse", action="store_true", help="use the database already built")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="profile N checks in process instead of a load"
+    )
     args = parser.parse_args()
 
     token = TOKEN_FILE.read_text() if args.reuse else build(args.customers)
+    if args.profile:
+        try:
+            profile(token, args.profile, args.customers, f"P{int(time.time())}")
+        finally:
+            if not args.keep:
+                drop_database()
+        return
     server = serve()
     tag = f"L{int(time.time())}"
     try:
@@ -399,10 +543,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         if not args.keep:
-            admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database()
 
 
 if __name__ == "__main__":

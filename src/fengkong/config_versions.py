@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, String, Text, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fengkong.audit.models import AuditEntry
@@ -219,11 +219,28 @@ class VersionedConfigs(Generic[R, C]):
         if found is None:
             return ActiveConfig(None, None, self.parse(self.shipped_yaml()))
         row_id, version, digest = found
+        return ActiveConfig(row_id, version, self.stored(session, row_id, digest))
+
+    def active_column(self, name: Literal["id", "version", "sha256"]) -> ScalarSelect[Any]:
+        """Column ``name`` of the active version as a scalar subquery, so that a hot path can
+        read which version is active inside a statement it runs anyway (NULL: none stored)."""
+        model = self.model
+        return (
+            select(getattr(model, name))
+            .where(model.status == ConfigStatus.ACTIVE)
+            .order_by(model.version.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def stored(self, session: Session, row_id: int, digest: str) -> C:
+        """The parsed configuration of the stored version ``row_id`` whose text has ``digest``,
+        reading the text only the first time the digest is seen in this process."""
         parsed = self._parsed.get(digest)
         if parsed is None:
-            text = session.scalar(select(model.yaml_text).where(model.id == row_id))
+            text = session.scalar(select(self.model.yaml_text).where(self.model.id == row_id))
             parsed = self.parse(text or "")
-        return ActiveConfig(row_id, version, parsed)
+        return parsed
 
     def ensure_active_row(self, session: Session, actor: Actor) -> R:
         """The active version, storing the shipped default as version 1 on first use (with the

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -488,27 +488,46 @@ def letter(
 # --- for the credit check -------------------------------------------------------------------
 
 
-def dunning_level(session: Session, customer_id: int) -> int:
-    """The highest dunning level of the customer's open invoices (0: none dunned)."""
-    level = session.scalar(
+def dunning_level_of(customer_id: int | ColumnElement[int]) -> ScalarSelect[int | None]:
+    """The highest dunning level of the customer's open invoices as a scalar subquery (NULL:
+    none dunned), for a statement that reads it with other facts."""
+    return (
         select(func.max(InvoiceDunning.level))
         .join(Invoice, Invoice.id == InvoiceDunning.invoice_id)
         .where(InvoiceDunning.customer_id == customer_id, *_open_invoice_filter())
+        .scalar_subquery()
     )
-    return int(level or 0)
 
 
-def promised_amount(session: Session, customer_id: int, *, on: date, currency: str = "CNY") -> int:
-    """Minor units of ``currency`` the customer has promised to pay, in open promises due on or
-    after ``on`` (neither kept nor broken yet)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(PromiseToPay.amount_minor), 0)).where(
+def dunning_level(session: Session, customer_id: int) -> int:
+    """The highest dunning level of the customer's open invoices (0: none dunned)."""
+    return int(session.scalar(select(dunning_level_of(customer_id))) or 0)
+
+
+def promised_of(
+    customer_id: int | ColumnElement[int],
+    *,
+    on: date | ColumnElement[date],
+    currency: str | ColumnElement[str] = "CNY",
+) -> ScalarSelect[int]:
+    """``promised_amount`` as a scalar subquery, for a statement that reads it with other
+    facts (the arguments may be bound parameters)."""
+    return (
+        select(func.coalesce(func.sum(PromiseToPay.amount_minor), 0))
+        .where(
             PromiseToPay.customer_id == customer_id,
             PromiseToPay.status == PromiseStatus.OPEN,
             PromiseToPay.currency == currency,
             PromiseToPay.due_on >= on,
         )
+        .scalar_subquery()
     )
+
+
+def promised_amount(session: Session, customer_id: int, *, on: date, currency: str = "CNY") -> int:
+    """Minor units of ``currency`` the customer has promised to pay, in open promises due on or
+    after ``on`` (neither kept nor broken yet)."""
+    total = session.scalar(select(promised_of(customer_id, on=on, currency=currency)))
     return int(total or 0)
 
 

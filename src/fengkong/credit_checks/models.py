@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fengkong.config_versions import ConfigVersion
 from fengkong.credit_checks.status import (
@@ -22,6 +22,7 @@ from fengkong.db import Base
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.columns import BigIntegerKey, Versioned, enum_type, minor_units
 from fengkong.kit.time import utcnow
+from fengkong.orders.models import Order
 
 
 class CheckRuleSetVersion(ConfigVersion, Base):
@@ -88,6 +89,9 @@ class CreditCheck(Base):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_by: Mapped[str] = mapped_column(String(64))
     checked_by_user_id: Mapped[int | None] = mapped_column()
+    # Set only to book a new order in the flush that stores the check (the unit of work writes
+    # the order first and fills in ``order_id``); read ``order_id``, not this.
+    order: Mapped[Order | None] = relationship()
 
 
 class CreditHold(Versioned, Base):
@@ -133,3 +137,5 @@ class CreditHold(Versioned, Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_by_user_id: Mapped[int | None] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()
+    # Set to open the hold in the flush that stores its check; read ``credit_check_id``.
+    credit_check: Mapped[CreditCheck] = relationship()

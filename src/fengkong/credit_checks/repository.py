@@ -1,20 +1,26 @@
 """The few reads of the credit check that are not another area's use case: the order a check is
 about (by the ERP's order number), the customer's latest check of an order, the part of the
-exposure due beyond a dynamic limit's horizon, and the per-customer lock row. Plain Core
-statements: the check is on the ERP's hot path."""
+exposure due beyond a dynamic limit's horizon, and the per-customer lock row. Plain statements,
+the hot ones built once per process: the check is on the ERP's hot path."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, literal, select
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from fengkong.credit_checks import configs
 from fengkong.credit_checks.models import CreditAccount, CreditCheck
+from fengkong.db import Base
 from fengkong.errors import DomainError
 from fengkong.kit.time import utcnow
 from fengkong.orders.models import Order
@@ -54,8 +60,6 @@ def lock_customer(session: Session, customer_id: int) -> None:
     """Write the customer's credit-account row before reading anything: the row lock (the write
     lock on SQLite) makes concurrent checks of one customer take turns, each seeing the orders
     the earlier ones approved."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     try:
         _lock(session, customer_id)
     except OperationalError as error:
@@ -68,38 +72,62 @@ def lock_customer(session: Session, customer_id: int) -> None:
 
 def _lock(session: Session, customer_id: int) -> None:
     """One statement either way: create the row on the customer's first check, else bump it.
-    On PostgreSQL the conflict update takes the row lock; on SQLite the transaction already
-    holds the write lock (``BEGIN IMMEDIATE``)."""
-    dialect = session.get_bind().dialect.name
-    upsert_of = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = upsert_of(CreditAccount).values(
-        customer_id=customer_id, checks=1, last_checked_at=utcnow()
-    )
+    On PostgreSQL the conflict update takes the row lock, and the same statement first sets the
+    transaction's lock timeout (``set_config(…, true)`` is ``SET LOCAL``, evaluated when the row
+    to insert is produced, before the conflict waits); on SQLite the transaction already holds
+    the write lock (``BEGIN IMMEDIATE``)."""
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CreditAccount.customer_id],
-            set_={
-                "checks": CreditAccount.checks + 1,
-                "last_checked_at": statement.excluded.last_checked_at,
-            },
-        )
+        _lock_statement(session.get_bind().dialect.name),
+        {"customer_id": customer_id, "now": utcnow(), "lock_timeout": LOCK_TIMEOUT},
     )
+
+
+_ACCOUNTS = Base.metadata.tables[CreditAccount.__tablename__]
+
+
+@cache
+def _lock_statement(dialect: str) -> PostgresqlInsert | SqliteInsert:
+    """Built once per dialect: the check runs it on every order. A Core insert into the table
+    (an ORM insert given parameters would be a bulk insert)."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    now = bindparam("now", type_=_ACCOUNTS.c.last_checked_at.type)
+    statement: PostgresqlInsert | SqliteInsert
+    if dialect == "postgresql":
+        timeout = select(func.set_config("lock_timeout", bindparam("lock_timeout"), True))
+        statement = postgresql_insert(_ACCOUNTS).from_select(
+            ["customer_id", "checks", "last_checked_at"],
+            select(customer_id, literal(1, Integer), now).select_from(timeout.subquery()),
+        )
+    else:
+        statement = sqlite_insert(_ACCOUNTS).values(
+            customer_id=customer_id, checks=1, last_checked_at=now
+        )
+    return statement.on_conflict_do_update(
+        index_elements=[_ACCOUNTS.c.customer_id],
+        set_={
+            "checks": _ACCOUNTS.c.checks + 1,
+            "last_checked_at": statement.excluded.last_checked_at,
+        },
+    )
+
+
+def _order_row(row: Any) -> OrderRow:
+    return OrderRow(row[0], row[1], row[2], row[3], OrderStatus(row[4]), row[5] is not None)
+
+
+_ORDER_COLUMNS = (
+    Order.id,
+    Order.customer_id,
+    Order.currency,
+    Order.amount_minor,
+    Order.status,
+    Order.archived_at,
+)
 
 
 def find_order(session: Session, order_number: str) -> OrderRow | None:
-    row = session.execute(
-        select(
-            Order.id,
-            Order.customer_id,
-            Order.currency,
-            Order.amount_minor,
-            Order.status,
-            Order.archived_at,
-        ).where(Order.order_number == order_number)
-    ).first()
-    if row is None:
-        return None
-    return OrderRow(row[0], row[1], row[2], row[3], OrderStatus(row[4]), row[5] is not None)
+    row = session.execute(select(*_ORDER_COLUMNS).where(Order.order_number == order_number)).first()
+    return None if row is None else _order_row(row)
 
 
 def latest_check(session: Session, order_number: str) -> CreditCheck | None:
@@ -111,16 +139,71 @@ def latest_check(session: Session, order_number: str) -> CreditCheck | None:
     ).first()
 
 
-def due_beyond(
-    session: Session,
-    customer_id: int,
+@dataclass(frozen=True, slots=True)
+class ActiveRuleSet:
+    """Which rule-set version is active: its row, number and text digest."""
+
+    row_id: int
+    version: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """What a check of an order starts from: the order's latest check, its ``orders`` row and
+    the active rule-set version (``None`` each when there is none)."""
+
+    latest: CreditCheck | None
+    order: OrderRow | None
+    rule_set: ActiveRuleSet | None
+
+
+def order_state(session: Session, order_number: str) -> OrderState:
+    """``latest_check``, ``find_order`` and the active rule-set version in one query: one row,
+    from the active version's columns as scalar subqueries, outer-joined to the order's latest
+    check and to its ``orders`` row."""
+    row = session.execute(_order_state_statement(), {"order_number": order_number}).one()
+    row_id, version, digest, latest = row[0], row[1], row[2], row[3]
+    return OrderState(
+        latest=latest,
+        order=None if row[4] is None else _order_row(row[4:]),
+        rule_set=None if row_id is None else ActiveRuleSet(row_id, version, digest),
+    )
+
+
+@cache
+def _order_state_statement() -> Select[Any]:
+    """Built once per process: the check runs it on every order."""
+    order_number = bindparam("order_number", type_=String)
+    rule_sets = configs.rule_sets
+    active = select(
+        rule_sets.active_column("id").label("row_id"),
+        rule_sets.active_column("version").label("version"),
+        rule_sets.active_column("sha256").label("sha256"),
+    ).subquery()
+    latest_id = (
+        select(func.max(CreditCheck.id))
+        .where(CreditCheck.order_number == order_number)
+        .scalar_subquery()
+    )
+    return (
+        select(active.c.row_id, active.c.version, active.c.sha256, CreditCheck, *_ORDER_COLUMNS)
+        .select_from(active)
+        .outerjoin(CreditCheck, CreditCheck.id == latest_id)
+        .outerjoin(Order, Order.order_number == order_number)
+    )
+
+
+def due_beyond_of(
+    customer_id: int | ColumnElement[int],
     *,
-    currency: str,
-    after: date,
-    except_order_id: int | None,
-) -> int:
+    currency: str | ColumnElement[str],
+    after: date | ColumnElement[date],
+    except_order_id: int | ColumnElement[int] | None,
+) -> ColumnElement[int]:
     """Open receivables due, and open orders to be delivered, after ``after`` (the end of a
-    dynamic limit's horizon), in ``currency``: the part of the exposure that horizon ignores."""
+    dynamic limit's horizon), in ``currency``: the part of the exposure that horizon ignores.
+    A column expression, for a statement that reads it with other facts."""
     invoices = select(func.coalesce(func.sum(Invoice.outstanding_minor), 0)).where(
         Invoice.customer_id == customer_id,
         Invoice.status == InvoiceStatus.OPEN,
@@ -137,5 +220,4 @@ def due_beyond(
     )
     if except_order_id is not None:
         orders = orders.where(Order.id != except_order_id)
-    total = session.execute(select(invoices.scalar_subquery(), orders.scalar_subquery())).one()
-    return int(total[0]) + int(total[1])
+    return invoices.scalar_subquery() + orders.scalar_subquery()

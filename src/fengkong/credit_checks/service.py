@@ -35,10 +35,19 @@ from sqlalchemy.orm import Session
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
+from fengkong.config_versions import StoredConfig
 from fengkong.credit_checks import configs, repository, sources
 from fengkong.credit_checks.models import CheckRuleSetVersion, CreditCheck, CreditHold
 from fengkong.credit_checks.repository import OrderRow
-from fengkong.credit_checks.rules import CheckFacts, Step, StepKind, StepResult, Verdict, check
+from fengkong.credit_checks.rules import (
+    CheckFacts,
+    RuleSet,
+    Step,
+    StepKind,
+    StepResult,
+    Verdict,
+    check,
+)
 from fengkong.credit_checks.status import (
     HOLD_TRANSITIONS,
     REJECT_REASONS,
@@ -57,6 +66,7 @@ from fengkong.kit.amounts import PositiveMoneyIn
 from fengkong.kit.money import Money
 from fengkong.kit.time import business_today, utcnow
 from fengkong.orders import service as orders_service
+from fengkong.orders.models import Order
 from fengkong.orders.schemas import OrderCreate, OrderUpdate
 from fengkong.records import field_error
 from fengkong.settings import get_settings
@@ -175,17 +185,21 @@ def check_order(
     customer = _customer(session, request)
     repository.lock_customer(session, customer.id)
     fingerprint = _fingerprint(customer.id, request)
-    previous = repository.latest_check(session, request.order_number)
+    state = repository.order_state(session, request.order_number)
+    previous = state.latest
     if previous is not None and previous.customer_id != customer.id:
         raise OrderOfAnotherCustomer(
             f"order {request.order_number} was checked for customer {previous.customer_id}",
             details=[field_error("order_id", request.order_number, "belongs to another customer")],
         )
-    active = configs.ensure_active(session)
+    active = _active_rule_set(session, state.rule_set)
     if previous is not None and previous.request_sha256 == fingerprint:
-        return CheckAnswer(
-            previous, _hold_of(session, previous.id), True, _version_of(session, previous)
+        version = (
+            active.version
+            if previous.rule_set_version_id == active.row_id
+            else _version_of(session, previous)
         )
+        return CheckAnswer(previous, _hold_of(session, previous.id), True, version)
 
     day = today or _today()
     rule_set = active.config
@@ -194,7 +208,7 @@ def check_order(
             f"orders are checked in the credit currency {rule_set.currency}",
             details=[field_error("currency", request.amount.currency, "not the credit currency")],
         )
-    order = repository.find_order(session, request.order_number)
+    order = state.order
     if order is not None and order.customer_id != customer.id:
         raise OrderOfAnotherCustomer(
             f"order {request.order_number} belongs to customer {order.customer_id}",
@@ -231,12 +245,13 @@ def check_order(
                 {"stage": request.stage.value},
             )
 
-    # An approved order is booked first, so the check is inserted once with its order's id.
     order_id = None if order is None else order.order_id
+    booked: Order | None = None
     if verdict.decision is Decision.APPROVE:
-        order_id = _count_order(
-            session, actor, customer.id, request, order, request.amount.minor_units, day
-        )
+        if order is None:
+            booked = _book_order(session, customer.id, request, request.amount.minor_units, day)
+        else:
+            order_id = _recount_order(session, actor, order, request, request.amount.minor_units)
     record = CreditCheck(
         order_number=request.order_number,
         customer_id=customer.id,
@@ -259,14 +274,16 @@ def check_order(
         checked_by=actor.username,
         checked_by_user_id=actor.user_id,
     )
+    if booked is not None:
+        record.order = booked
     session.add(record)
-    if previous is not None:
-        _supersede_hold(session, previous.id)
-    session.flush()
+    if previous is not None and _supersede_hold(session, previous.id):
+        # The superseded hold is decided before the new one opens (audit and events in order).
+        session.flush()
     hold: CreditHold | None = None
     if verdict.decision is Decision.HOLD:
         hold = CreditHold(
-            credit_check_id=record.id,
+            credit_check=record,
             customer_id=customer.id,
             order_number=request.order_number,
             currency=request.amount.currency,
@@ -276,8 +293,21 @@ def check_order(
             requested_by_user_id=actor.user_id,
         )
         session.add(hold)
-        session.flush()
+    # One flush writes the booked order, the check and its hold, then their audit entries
+    # and events, one insert each.
+    session.flush()
     return CheckAnswer(record, hold, False, active.version)
+
+
+def _active_rule_set(
+    session: Session, found: repository.ActiveRuleSet | None
+) -> StoredConfig[RuleSet]:
+    """The active rule set from the version ``order_state`` read (parsed once per process and
+    text), storing the shipped default first when none is stored yet."""
+    if found is None:
+        return configs.ensure_active(session)
+    parsed = configs.rule_sets.stored(session, found.row_id, found.sha256)
+    return StoredConfig(found.row_id, found.version, parsed)
 
 
 def _single(decision: Decision, step: StepKind, code: str, values: dict[str, Any]) -> Verdict:
@@ -304,17 +334,22 @@ def _facts(
     exposure_before = max(
         0, exposure.open_receivables + exposure.open_orders - own - exposure.unapplied_payments
     )
-    beyond: dict[int, int] = {}
-    for step in steps:
-        if step.kind is StepKind.DYNAMIC_LIMIT:
-            horizon = int(step.params["horizon_days"])
-            beyond[horizon] = repository.due_beyond(
-                session,
-                customer_id,
-                currency=request.amount.currency,
-                after=day + timedelta(days=horizon),
-                except_order_id=None if order is None else order.order_id,
-            )
+    dynamic = [step for step in steps if step.kind is StepKind.DYNAMIC_LIMIT]
+    horizons = {
+        days: day + timedelta(days=days)
+        for days in (int(step.params["horizon_days"]) for step in dynamic)
+    }
+    standing = sources.standing(
+        session,
+        customer_id,
+        on=day,
+        currency=request.amount.currency,
+        promised=bool(kinds & {StepKind.OLDEST_OPEN_ITEM, StepKind.OVERDUE_SHARE}),
+        dunning=StepKind.DUNNING_LEVEL in kinds,
+        blocks=StepKind.BLOCKS in kinds,
+        horizons=horizons,
+        except_order_id=None if order is None else order.order_id,
+    )
     return CheckFacts(
         currency=request.amount.currency,
         stage=request.stage,
@@ -329,18 +364,14 @@ def _facts(
         overdue_weighted=exposure.overdue_weighted_undisputed,
         oldest_days_past_due=exposure.oldest_days_past_due_undisputed,
         disputed=exposure.disputed,
-        promised=sources.promised(session, customer_id, on=day, currency=request.amount.currency)
-        if kinds & {StepKind.OLDEST_OPEN_ITEM, StepKind.OVERDUE_SHARE}
-        else 0,
-        dunning_level=sources.dunning_level(session, customer_id)
-        if StepKind.DUNNING_LEVEL in kinds
-        else 0,
+        promised=standing.promised,
+        dunning_level=standing.dunning_level,
         days_late=sources.days_late(session, customer_id)
         if StepKind.PAYMENT_BEHAVIOUR in kinds
         else None,
-        blocks=sources.blocks(session, customer_id) if StepKind.BLOCKS in kinds else (),
+        blocks=standing.blocks,
         order_due_on=request.requested_delivery_on,
-        beyond_horizon=beyond,
+        beyond_horizon=standing.beyond_horizon,
     )
 
 
@@ -366,39 +397,40 @@ def _version_of(session: Session, record: CreditCheck) -> int:
     return 0 if row is None else row.version
 
 
-def _supersede_hold(session: Session, check_id: int) -> None:
+def _supersede_hold(session: Session, check_id: int) -> bool:
+    """Mark the open hold of an earlier check superseded; whether there was one."""
     hold = _hold_of(session, check_id)
-    if hold is not None and hold.status is HoldStatus.OPEN:
-        hold.status = HoldStatus.SUPERSEDED
+    if hold is None or hold.status is not HoldStatus.OPEN:
+        return False
+    hold.status = HoldStatus.SUPERSEDED
+    return True
 
 
-def _count_order(
-    session: Session,
-    actor: Actor,
-    customer_id: int,
-    request: CheckRequest,
-    order: OrderRow | None,
-    amount_minor: int,
-    day: date,
-) -> int | None:
-    """Make exposure see the order at ``amount_minor``: create its ``orders`` row, or set the
-    amount of the existing one. An order already invoiced or cancelled is left alone (its invoice,
-    or nothing, is what counts)."""
+def _book_order(
+    session: Session, customer_id: int, request: CheckRequest, amount_minor: int, day: date
+) -> Order:
+    """The ``orders`` row that makes exposure see a new order at ``amount_minor``, written by
+    the next flush."""
     money = Money.from_minor_units(amount_minor, request.amount.currency)
-    if order is None:
-        created = orders_service.create_order(
-            session,
-            actor,
-            data=OrderCreate(
-                customer_id=customer_id,
-                order_number=request.order_number,
-                ordered_on=day,
-                requested_delivery_on=request.requested_delivery_on,
-                amount=PositiveMoneyIn(amount=money.amount, currency=money.currency),
-            ),
-        )
-        return created.id
+    return orders_service.add_order(
+        session,
+        data=OrderCreate(
+            customer_id=customer_id,
+            order_number=request.order_number,
+            ordered_on=day,
+            requested_delivery_on=request.requested_delivery_on,
+            amount=PositiveMoneyIn(amount=money.amount, currency=money.currency),
+        ),
+    )
+
+
+def _recount_order(
+    session: Session, actor: Actor, order: OrderRow, request: CheckRequest, amount_minor: int
+) -> int:
+    """Make exposure see a known order at ``amount_minor``. An order already invoiced or
+    cancelled is left alone (its invoice, or nothing, is what counts)."""
     if order.counted and order.amount_minor != amount_minor:
+        money = Money.from_minor_units(amount_minor, request.amount.currency)
         orders_service.update_order(
             session,
             actor,
@@ -554,9 +586,12 @@ def release_hold(
         requested_delivery_on=record.requested_delivery_on,
     )
     if counted > 0:
-        record.order_id = _count_order(
-            session, actor, hold.customer_id, request, order, counted, today or _today()
-        )
+        if order is None:
+            record.order = _book_order(
+                session, hold.customer_id, request, counted, today or _today()
+            )
+        else:
+            record.order_id = _recount_order(session, actor, order, request, counted)
     hold.status = HoldStatus.RELEASED
     hold.release_kind = kind
     hold.approved_minor = approved

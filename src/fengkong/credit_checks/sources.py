@@ -1,20 +1,37 @@
 """The facts of a credit check that other areas own, each read through that area's service:
 exposure (``exposure``), the limit in force, blocks and risk class (``limits``), the dunning
 level and promises to pay (``collections``), and the payment factor of the latest score
-(``risk``)."""
+(``risk``). On the hot path the areas contribute SQL expressions rather than queries, so that
+a check reads its facts in a few statements (``limit_and_class``, ``standing``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from fengkong.collections import service as collections_service
+from fengkong.credit_checks import repository
 from fengkong.credit_checks.rules import BlockFact
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.results import CreditExposure
 from fengkong.limits import service as limits_service
+from fengkong.limits.models import CreditBlock
 from fengkong.risk import service as risk_service
 
 PAYMENT_FACTOR = "weighted_dpd_3m"
@@ -51,30 +68,115 @@ def limit_in_force(session: Session, customer_id: int, *, on: date) -> LimitFact
 def limit_and_class(
     session: Session, customer_id: int, *, on: date
 ) -> tuple[LimitFact | None, str]:
-    """The limit in force and the risk class, which the limit already knows (saving its queries)."""
-    limit = limit_in_force(session, customer_id, on=on)
-    if limit is not None and limit.risk_class is not None:
-        return limit, limit.risk_class
-    return limit, risk_class(session, customer_id)
+    """The limit in force and the risk class, in one query of the limits area."""
+    found, risk_class = limits_service.limit_and_risk_class(session, customer_id, on=on)
+    if found is None:
+        return None, risk_class
+    limit = LimitFact(
+        amount_minor=found.amount.minor_units,
+        currency=found.amount.currency,
+        kind=str(found.kind),
+        limit_id=found.limit_id,
+        risk_class=found.risk_class,
+    )
+    return limit, risk_class
 
 
-def blocks(session: Session, customer_id: int) -> tuple[BlockFact, ...]:
-    return tuple(
-        BlockFact(kind=str(block.kind), reason=block.reason, source=str(block.source))
-        for block in limits_service.active_blocks(session, customer_id)
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The facts of a check that are single figures or a few rows of other areas."""
+
+    promised: int
+    dunning_level: int
+    blocks: tuple[BlockFact, ...]
+    beyond_horizon: dict[int, int]
+
+
+def standing(
+    session: Session,
+    customer_id: int,
+    *,
+    on: date,
+    currency: str,
+    promised: bool,
+    dunning: bool,
+    blocks: bool,
+    horizons: Mapping[int, date],
+    except_order_id: int | None,
+) -> Standing:
+    """Promises to pay (``collections``), the dunning level (``collections``), active blocks
+    (``limits``) and the exposure beyond each dynamic-limit horizon, each only when asked for,
+    in one query: the figures as scalar subqueries, outer-joined to the block rows (so there is
+    always a row)."""
+    if not (promised or dunning or blocks or horizons):
+        return Standing(promised=0, dunning_level=0, blocks=(), beyond_horizon={})
+    statement = _standing_statement(
+        promised, dunning, blocks, tuple(horizons), except_order_id is not None
+    )
+    values: dict[str, object] = {
+        "customer_id": customer_id,
+        "on": on,
+        "currency": currency,
+        "except_order_id": except_order_id,
+        **{f"after_{days}": after for days, after in horizons.items()},
+    }
+    rows = session.execute(statement, values).all()
+    first = rows[0]
+    width = 2 + len(horizons)
+    found = [row[width] for row in rows if blocks and row[width] is not None]
+    return Standing(
+        promised=int(first[0] or 0),
+        dunning_level=int(first[1] or 0),
+        blocks=tuple(
+            BlockFact(kind=str(block.kind), reason=block.reason, source=str(block.source))
+            for block in limits_service.block_views(found)
+        ),
+        beyond_horizon={days: int(first[2 + index] or 0) for index, days in enumerate(horizons)},
+    )
+
+
+@cache
+def _standing_statement(
+    promised: bool, dunning: bool, blocks: bool, horizons: tuple[int, ...], except_order: bool
+) -> Select[Any]:
+    """Built once per process for each shape (which facts the rule set's steps need)."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    on = bindparam("on", type_=Date)
+    currency = bindparam("currency", type_=String)
+    except_order_id = bindparam("except_order_id", type_=Integer) if except_order else None
+    columns: list[ColumnElement[Any]] = [
+        (
+            collections_service.promised_of(customer_id, on=on, currency=currency)
+            if promised
+            else literal(0)
+        ).label("promised"),
+        (collections_service.dunning_level_of(customer_id) if dunning else null()).label(
+            "dunning_level"
+        ),
+        *(
+            repository.due_beyond_of(
+                customer_id,
+                currency=currency,
+                after=bindparam(f"after_{days}", type_=Date),
+                except_order_id=except_order_id,
+            ).label(f"beyond_{days}")
+            for days in horizons
+        ),
+    ]
+    figures: Select[Any] = select(*columns)
+    if not blocks:
+        return figures
+    figure_row = figures.subquery()
+    return (
+        select(*figure_row.c, CreditBlock)
+        .select_from(figure_row)
+        .outerjoin(CreditBlock, limits_service.is_active_block_of(customer_id))
+        .order_by(CreditBlock.id)
     )
 
 
 def risk_class(session: Session, customer_id: int) -> str:
     return limits_service.risk_class(session, customer_id)
-
-
-def dunning_level(session: Session, customer_id: int) -> int:
-    return collections_service.dunning_level(session, customer_id)
-
-
-def promised(session: Session, customer_id: int, *, on: date, currency: str = "CNY") -> int:
-    return collections_service.promised_amount(session, customer_id, on=on, currency=currency)
 
 
 def days_late(session: Session, customer_id: int) -> float | None:

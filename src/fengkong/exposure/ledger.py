@@ -13,14 +13,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    Date,
     Float,
+    Integer,
     Numeric,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -45,6 +50,7 @@ from fengkong.risk.models import CustomerRating
 
 ORDERS = "orders"
 UNAPPLIED = "unapplied"
+OPEN_ITEMS = "open_items"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +124,11 @@ def _capped(disputed: ColumnElement[int]) -> ColumnElement[int]:
     return case((amount > Invoice.outstanding_minor, Invoice.outstanding_minor), else_=amount)
 
 
-def open_items(session: Session, customer_id: int) -> list[InvoiceRow]:
-    """The customer's open balances by currency and due date, with their disputed parts."""
+def _open_items_statement(
+    customer_id: int | ColumnElement[int],
+) -> Select[str, date, int, int]:
     disputes = _disputed_per_invoice(InvoiceDispute.customer_id == customer_id).subquery()
-    statement = (
+    return (
         select(
             Invoice.currency,
             Invoice.due_date,
@@ -132,10 +139,54 @@ def open_items(session: Session, customer_id: int) -> list[InvoiceRow]:
         .where(*_open_invoice(Invoice.customer_id == customer_id))
         .group_by(Invoice.currency, Invoice.due_date)
     )
+
+
+def open_items(session: Session, customer_id: int) -> list[InvoiceRow]:
+    """The customer's open balances by currency and due date, with their disputed parts."""
     return [
         InvoiceRow(currency, due, int(outstanding or 0), int(disputed or 0))
-        for currency, due, outstanding, disputed in session.execute(statement)
+        for currency, due, outstanding, disputed in session.execute(
+            _open_items_statement(customer_id)
+        )
     ]
+
+
+def balances(session: Session, customer_id: int) -> tuple[list[InvoiceRow], list[AmountRow]]:
+    """``open_items`` and ``orders_and_unapplied`` of one customer in one round trip (the
+    credit check reads them on every order): one ``UNION ALL`` whose rows say which they are,
+    the invoice rows with a due date, the amount rows without."""
+    statement = _balances_statement()
+    invoices: list[InvoiceRow] = []
+    others: list[AmountRow] = []
+    for currency, due, amount, disputed, kind in session.execute(
+        statement, {"customer_id": customer_id}
+    ):
+        if kind == OPEN_ITEMS:
+            invoices.append(InvoiceRow(currency, due, int(amount or 0), int(disputed or 0)))
+        else:
+            others.append(AmountRow(kind, customer_id, currency, int(amount or 0)))
+    return invoices, others
+
+
+@cache
+def _balances_statement() -> CompoundSelect[Any]:
+    """Built once per process: the credit check runs it on every order."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    items = _open_items_statement(customer_id).add_columns(literal(OPEN_ITEMS).label("kind"))
+    amounts = union_all(
+        _orders_statement(Order.customer_id == customer_id),
+        _unapplied_statement(Payment.customer_id == customer_id),
+    ).subquery()
+    return union_all(
+        items,
+        select(
+            amounts.c.currency,
+            literal(None, Date),
+            amounts.c.amount,
+            literal(0),
+            amounts.c.kind,
+        ),
+    )
 
 
 def _unapplied_statement(*where: ColumnElement[bool]) -> Select[str, int, str, int]:

@@ -172,9 +172,8 @@ def _sums(rows: Iterable[ledger.AmountRow], convert_to: _Converter) -> dict[str,
 
 def credit_exposure_fast(session: Session, customer_id: int, *, as_of: date) -> CreditExposure:
     """Receivables, open orders, overdue figures, disputes and unapplied cash of one customer,
-    in two aggregate queries (a third reads exchange rates, only for foreign currencies)."""
-    items = ledger.open_items(session, customer_id)
-    amounts = ledger.orders_and_unapplied(session, [customer_id])
+    in one aggregate query (a second reads exchange rates, only for foreign currencies)."""
+    items, amounts = ledger.balances(session, customer_id)
     convert_to = _converter(
         session, as_of, [item.currency for item in items] + [row.currency for row in amounts]
     )

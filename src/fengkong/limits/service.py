@@ -20,12 +20,13 @@ Every change is an ORM write, so the recorders audit it and put its event on the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Date, Integer, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
@@ -65,6 +66,7 @@ from fengkong.limits.status import (
     RequestStatus,
 )
 from fengkong.records import change_status, check_version, field_error
+from fengkong.risk import service as risk_service
 from fengkong.settings import get_settings
 
 MAX_JUSTIFICATION = 4_000
@@ -258,6 +260,55 @@ def limit_in_force(session: Session, customer_id: int, *, on: date) -> LimitInFo
     if not rows:
         return None
     return _in_force(customer_id, rows, risk_class(session, customer_id))
+
+
+def limit_and_risk_class(
+    session: Session, customer_id: int, *, on: date
+) -> tuple[LimitInForce | None, str]:
+    """The limit in force on ``on`` (``None``: none) and the risk class, in one query: the
+    customer's grade and the active policy's version ride along with the limit rows (an outer
+    join, so a customer without a limit still gets one row). The order credit check reads both
+    on every order."""
+    policies = configs.policies
+    rows = session.execute(
+        _limit_and_grade_statement(), {"customer_id": customer_id, "on": on}
+    ).all()
+    grade, policy_id, digest = rows[0][0], rows[0][1], rows[0][2]
+    policy = (
+        policies.parse(configs.shipped_yaml())
+        if digest is None
+        else policies.stored(session, policy_id, digest)
+    )
+    risk_class = policy.risk_class(grade)
+    limits = [row[3] for row in rows if row[3] is not None]
+    return _in_force(customer_id, limits, risk_class), risk_class
+
+
+@cache
+def _limit_and_grade_statement() -> Select[Any]:
+    """Built once per process: the credit check runs it on every order."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    on = bindparam("on", type_=Date)
+    policies = configs.policies
+    standing = select(
+        risk_service.grade_of(customer_id).label("grade"),
+        policies.active_column("id").label("policy_id"),
+        policies.active_column("sha256").label("policy_sha256"),
+    ).subquery()
+    return (
+        select(standing.c.grade, standing.c.policy_id, standing.c.policy_sha256, CreditLimit)
+        .select_from(standing)
+        .outerjoin(
+            CreditLimit,
+            and_(
+                CreditLimit.customer_id == customer_id,
+                CreditLimit.status == LimitStatus.ACTIVE,
+                CreditLimit.valid_from <= on,
+                CreditLimit.valid_until.is_(None) | (CreditLimit.valid_until >= on),
+            ),
+        )
+        .order_by(CreditLimit.id)
+    )
 
 
 def _grade(session: Session, customer_id: int) -> str | None:
@@ -777,15 +828,22 @@ def _view(block: CreditBlock) -> BlockView:
     )
 
 
+def is_active_block_of(customer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """Which ``credit_blocks`` rows are the customer's active blocks, for a statement that
+    reads them with other facts (the credit check's)."""
+    return and_(CreditBlock.customer_id == customer_id, CreditBlock.status == BlockStatus.ACTIVE)
+
+
+def block_views(blocks: Iterable[CreditBlock]) -> list[BlockView]:
+    return [_view(block) for block in blocks]
+
+
 def active_blocks(session: Session, customer_id: int) -> list[BlockView]:
-    """The customer's active blocks, oldest first (one query; the credit check reads it)."""
+    """The customer's active blocks, oldest first (one query)."""
     rows = session.scalars(
-        select(CreditBlock)
-        .where(CreditBlock.customer_id == customer_id)
-        .where(CreditBlock.status == BlockStatus.ACTIVE)
-        .order_by(CreditBlock.id)
+        select(CreditBlock).where(is_active_block_of(customer_id)).order_by(CreditBlock.id)
     )
-    return [_view(row) for row in rows]
+    return block_views(rows)
 
 
 def list_blocks(

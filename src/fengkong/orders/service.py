@@ -130,17 +130,36 @@ def create_order(session: Session, actor: Actor, *, data: OrderCreate) -> Order:
     )
     _check_dates(data.ordered_on, data.requested_delivery_on)
     _ensure_unique(session, data.order_number)
-    order = Order(
-        customer_id=customer.id,
+    order = _new_order(customer.id, data)
+    session.add(order)
+    session.flush()
+    return order
+
+
+def add_order(session: Session, *, data: OrderCreate) -> Order:
+    """``create_order`` without its uniqueness query and its flush: the new order is written
+    (with its audit entry and event) by the caller's next flush. For a caller that has just
+    found ``data.order_number`` unused in its own transaction — the credit check, which books an
+    approved order in the flush that stores the check; a concurrent duplicate still meets the
+    unique index."""
+    customer = resolve_customer(
+        session, customer_id=data.customer_id, customer_uscc=data.customer_uscc
+    )
+    _check_dates(data.ordered_on, data.requested_delivery_on)
+    order = _new_order(customer.id, data)
+    session.add(order)
+    return order
+
+
+def _new_order(customer_id: int, data: OrderCreate) -> Order:
+    return Order(
+        customer_id=customer_id,
         order_number=data.order_number,
         ordered_on=data.ordered_on,
         requested_delivery_on=data.requested_delivery_on,
         amount=data.amount.to_money(),
         status=OrderStatus.OPEN,
     )
-    session.add(order)
-    session.flush()
-    return order
 
 
 def update_order(

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
@@ -656,6 +656,16 @@ def ratings_of(session: Session, customer_ids: Collection[int]) -> dict[int, Cus
         return {}
     statement = select(CustomerRating).where(CustomerRating.customer_id.in_(list(customer_ids)))
     return {rating.customer_id: rating for rating in session.scalars(statement)}
+
+
+def grade_of(customer_id: int | ColumnElement[int]) -> ScalarSelect[str | None]:
+    """The customer's current grade as a scalar subquery (NULL: not rated), for a hot path
+    that reads it inside a statement of its own (``customer_id`` may be a bound parameter)."""
+    return (
+        select(CustomerRating.grade)
+        .where(CustomerRating.customer_id == customer_id)
+        .scalar_subquery()
+    )
 
 
 def rescore_customer(session: Session, actor: Actor, *, customer_id: int) -> RiskResult:

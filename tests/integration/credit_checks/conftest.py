@@ -4,6 +4,7 @@ pay) set per customer on a ``World``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,7 +16,7 @@ from fengkong.auth.roles import Role
 from fengkong.credit_checks import service, sources
 from fengkong.credit_checks.rules import BlockFact
 from fengkong.credit_checks.service import CheckAnswer, CheckRequest
-from fengkong.credit_checks.sources import LimitFact
+from fengkong.credit_checks.sources import LimitFact, Standing
 from fengkong.credit_checks.status import Stage
 from fengkong.kit.money import Money
 
@@ -46,13 +47,51 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
         amount = state.limits.get(customer_id)
         return None if amount is None else LimitFact(amount, "CNY", "permanent", None)
 
+    def risk_class(session: Session, customer_id: int) -> str:
+        return state.classes.get(customer_id, "low")
+
+    def limit_and_class(
+        session: Session, customer_id: int, *, on: date
+    ) -> tuple[LimitFact | None, str]:
+        return limit_in_force(session, customer_id, on=on), risk_class(session, customer_id)
+
+    read_standing = sources.standing
+
+    def standing(
+        session: Session,
+        customer_id: int,
+        *,
+        on: date,
+        currency: str,
+        promised: bool,
+        dunning: bool,
+        blocks: bool,
+        horizons: Mapping[int, date],
+        except_order_id: int | None,
+    ) -> Standing:
+        # The exposure beyond a horizon is the check's own read of the invoices and orders.
+        stored = read_standing(
+            session,
+            customer_id,
+            on=on,
+            currency=currency,
+            promised=False,
+            dunning=False,
+            blocks=False,
+            horizons=horizons,
+            except_order_id=except_order_id,
+        )
+        return Standing(
+            promised=state.promises.get(customer_id, 0) if promised else 0,
+            dunning_level=state.dunning.get(customer_id, 0) if dunning else 0,
+            blocks=state.blocks.get(customer_id, ()) if blocks else (),
+            beyond_horizon=stored.beyond_horizon,
+        )
+
     monkeypatch.setattr(sources, "limit_in_force", limit_in_force)
-    monkeypatch.setattr(sources, "risk_class", lambda s, c: state.classes.get(c, "low"))
-    monkeypatch.setattr(sources, "blocks", lambda s, c: state.blocks.get(c, ()))
-    monkeypatch.setattr(sources, "dunning_level", lambda s, c: state.dunning.get(c, 0))
-    monkeypatch.setattr(
-        sources, "promised", lambda s, c, on, currency="CNY": state.promises.get(c, 0)
-    )
+    monkeypatch.setattr(sources, "risk_class", risk_class)
+    monkeypatch.setattr(sources, "limit_and_class", limit_and_class)
+    monkeypatch.setattr(sources, "standing", standing)
     monkeypatch.setattr(sources, "days_late", lambda s, c: None)
     return state
 

@@ -5,6 +5,7 @@ credit-account row (a row lock on PostgreSQL, the write lock on SQLite)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,14 +13,14 @@ from pathlib import Path
 import anyio
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fengkong import recorders
 from fengkong.app import create_app
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
-from fengkong.credit_checks import configs
+from fengkong.credit_checks import configs, repository
 from fengkong.customers.models import Customer
 from fengkong.database import upgrade
 from fengkong.db import Database
@@ -119,3 +120,36 @@ def test_parallel_checks_never_approve_more_than_the_available_credit(
     # Each approval saw every earlier one: the exposures before are 60,000, 61,000, … 99,000.
     befores = sorted(str(a["exposure_before"]) for a in approved)
     assert befores == sorted(f"{60_000 + i * ORDER_YUAN}.00" for i in range(40))
+
+
+def test_a_check_waiting_too_long_for_the_customer_answers_customer_busy(
+    committed: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the statement that takes the row lock also sets the lock timeout: a check
+    stuck behind another transaction of the same customer gives up (503) instead of queueing."""
+    if committed.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite queues writers on busy_timeout; the lock timeout is PostgreSQL's")
+    monkeypatch.setattr(repository, "LOCK_TIMEOUT", "200ms")
+    system = Actor.system("test")
+    with committed.session_scope(actor=system) as session:
+        customer = Customer(
+            uscc=make_uscc(78), name="锁等待测试有限公司", industry_code="F51", region_code="310000"
+        )
+        session.add(customer)
+        session.flush()
+        customer_id = customer.id
+
+    with committed.session_scope(actor=system) as holder:
+        repository.lock_customer(holder, customer_id)
+        waiter = committed.session_factory()
+        waiter.info["actor"] = system
+        try:
+            # Without the lock timeout the wait would end here, failing the test, not hang it.
+            waiter.execute(text("SET LOCAL statement_timeout = '10s'"))
+            started = time.monotonic()
+            with pytest.raises(repository.CustomerBusy):
+                repository.lock_customer(waiter, customer_id)
+            assert time.monotonic() - started < 3
+        finally:
+            waiter.rollback()
+            waiter.close()

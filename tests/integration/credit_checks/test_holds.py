@@ -7,10 +7,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fengkong.auth.actor import Actor
 from fengkong.credit_checks import service
 from fengkong.credit_checks.models import CreditHold
 from fengkong.credit_checks.service import HoldAlreadyDecided, InvalidRelease, RequesterCannotDecide
 from fengkong.credit_checks.status import DecisionReason, HoldStatus, ReleaseKind
+from fengkong.customers import service as customers_service
+from fengkong.customers.service import CustomerArchived
 from fengkong.errors import PermissionDenied
 from fengkong.kit.money import Money
 from fengkong.orders.models import Order
@@ -198,3 +201,22 @@ def test_a_release_that_does_not_add_up_is_refused_naming_the_field(
 
     assert raised.value.details[0]["field"] == field
     assert session.get(CreditHold, hold.id).status is HoldStatus.OPEN  # type: ignore[union-attr]
+
+
+def test_a_hold_of_a_customer_archived_since_cannot_book_its_order(
+    session: Session, world: World
+) -> None:
+    hold = _held(session, world)
+    customers_service.archive_customer(session, Actor.system("test"), customer_id=hold.customer_id)
+
+    with pytest.raises(CustomerArchived):
+        service.release_hold(
+            session,
+            MANAGER,
+            hold_id=hold.id,
+            kind=ReleaseKind.FULL,
+            reason=DecisionReason.COLLATERAL_PROVIDED,
+            today=DAY,
+        )
+
+    assert _order_amount(session) is None
