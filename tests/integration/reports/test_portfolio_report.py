@@ -275,6 +275,15 @@ def test_the_demo_book_renders_in_both_languages_as_html_pdf_and_workbook(
     for expected in ("组合报告", "等级迁移", "行业敞口分布", "逾期账龄", net):
         assert expected in text, expected
 
+    english_pdf = tmp_path / "portfolio-report-en.pdf"
+    english_pdf.write_bytes(
+        portfolio_report_file(session, actor, month=month, fmt="pdf", locale="en").content
+    )
+    english_text = _pdf_text(english_pdf)
+    for expected in ("Portfolio report", "Grade migration", "Overdue ageing"):
+        assert expected in english_text, expected
+    assert "组合报告" not in english_text
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target = ARTIFACTS / f"portfolio-report-{session.bind.dialect.name}-zh_CN"  # type: ignore[union-attr]
     page_one = ["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)]
