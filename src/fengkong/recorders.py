@@ -11,12 +11,12 @@ through ``record_bulk_load`` themselves.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import InstanceState, Session, sessionmaker
+from sqlalchemy import ColumnDefault, Insert, Table, event, insert, inspect
+from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from fengkong.audit.chain import append_entries
@@ -55,12 +55,20 @@ def _entity_id(state: InstanceState[Any]) -> str:
 
 def _row(state: InstanceState[Any], redact: frozenset[str]) -> dict[str, Any]:
     obj = state.obj()
+    return _snapshot(state.mapper, lambda key, _column: getattr(obj, key), redact)
+
+
+def _snapshot(
+    mapper: Mapper[Any], value_of: Callable[[str, str], Any], redact: frozenset[str]
+) -> dict[str, Any]:
+    """Every audited column, keyed by attribute; ``value_of(attribute key, column key)``."""
     values: dict[str, Any] = {}
-    for column_attr in state.mapper.column_attrs:
+    for column_attr in mapper.column_attrs:
         key = column_attr.key
         if key in _NEVER_DIFFED:
             continue
-        values[key] = _REDACTED if key in redact else to_jsonable(getattr(obj, key))
+        value = value_of(key, column_attr.columns[0].key)
+        values[key] = _REDACTED if key in redact else to_jsonable(value)
     return values
 
 
@@ -88,37 +96,42 @@ def _changes(
 def _audit_row(
     actor: Actor,
     action: str,
-    state: InstanceState[Any],
+    entity: tuple[str, str],
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    entity_type, entity_id = entity
     return {
         "occurred_at": utcnow(),
         "actor_id": actor.user_id,
         "actor_username": actor.username,
         "action": action,
-        "entity_type": state.mapper.local_table.name,  # type: ignore[attr-defined]
-        "entity_id": _entity_id(state),
+        "entity_type": entity_type,
+        "entity_id": entity_id,
         "before": before,
         "after": after,
     }
 
 
 def _event_row(
-    event_type: str, state: InstanceState[Any], spec: OutboxSpec, payload: dict[str, Any]
+    event_type: str, entity: tuple[str, str], customer_id: int | None, payload: dict[str, Any]
 ) -> dict[str, Any]:
     now = utcnow()
-    customer_id = getattr(state.obj(), spec.customer_attribute, None)
+    entity_type, entity_id = entity
     return {
         "event_id": uuid.uuid4().hex,
         "event_type": event_type,
         "customer_id": customer_id,
-        "entity_type": state.mapper.local_table.name,  # type: ignore[attr-defined]
-        "entity_id": _entity_id(state),
+        "entity_type": entity_type,
+        "entity_id": entity_id,
         "payload": payload,
         "occurred_at": now,
         "recorded_at": now,
     }
+
+
+def _entity(state: InstanceState[Any]) -> tuple[str, str]:
+    return state.mapper.local_table.name, _entity_id(state)  # type: ignore[attr-defined]
 
 
 def _event_type(spec: OutboxSpec | None, action: str) -> str | None:
@@ -193,14 +206,17 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
                 if not after:
                     continue
             if audited:
-                audit_rows.append(_audit_row(actor_of(session), action, state, before, after))
+                audit_rows.append(
+                    _audit_row(actor_of(session), action, _entity(state), before, after)
+                )
             event_type = _event_type(spec, action)
             if spec is not None and event_type is not None:
                 payload = dict(after or before or {})
                 for key_column in state.mapper.primary_key:
                     key = state.mapper.get_property_by_column(key_column).key
                     payload.setdefault(key, getattr(state.obj(), key))
-                event_rows.append(_event_row(event_type, state, spec, payload))
+                customer_id = getattr(state.obj(), spec.customer_attribute, None)
+                event_rows.append(_event_row(event_type, _entity(state), customer_id, payload))
     connection = session.connection()
     _append_audit(session, audit_rows)
     if event_rows:
@@ -283,3 +299,90 @@ def record_bulk_load(
     """Audit a bulk write once, and append its per-record events, for loads that bypass the ORM."""
     record_action(session, action=action, entity_type=entity_type, entity_id="*", details=summary)
     insert_rows(session.connection(), Base.metadata.tables[Event.__tablename__], events)
+
+
+# --- rows inserted with Core ----------------------------------------------------------------
+
+_KEY_RETURNING: dict[Table, Insert] = {}
+
+
+def insert_created(session: Session, model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Insert one new row with Core — a fraction of an ORM add + flush on a hot path — filled as
+    a flush fills it: Python-side column defaults, and the unit of work's provenance on a
+    ``Sourced`` table. Returns every column's value by column key, the generated key included.
+
+    The flush hooks do not see this insert: pass what it returns to ``record_created``, with the
+    unit of work's other new rows, so that their audit entries and events are written at once."""
+    table: Table = model.__table__
+    row = dict(values)
+    if issubclass(model, Sourced):
+        if row.get("source") is None or not row.get("source_ref"):
+            provenance = provenance_of(session)
+            row["source"], row["source_ref"] = provenance.source, provenance.reference
+        row["sourced_at"] = utcnow()
+    for column in table.columns:
+        if column.key in row or column.primary_key:
+            continue
+        if column.server_default is not None:
+            raise ValueError(f"{table.name}.{column.key}: give server-side defaults a value")
+        default = column.default
+        if isinstance(default, ColumnDefault) and default.is_callable:
+            row[column.key] = default.arg(None)
+        elif isinstance(default, ColumnDefault) and default.is_scalar:
+            row[column.key] = default.arg
+        else:
+            row[column.key] = None
+    statement = _KEY_RETURNING.get(table)
+    if statement is None:
+        statement = _KEY_RETURNING[table] = insert(table).returning(*table.primary_key.columns)
+    key = session.connection().execute(statement, row).one()
+    return row | dict(key._mapping)
+
+
+def record_created(
+    session: Session, created: Sequence[tuple[type[Any], Mapping[str, Any]]]
+) -> None:
+    """Audit and announce rows ``insert_created`` wrote, in order, as a flush would have: one
+    insert for all their audit entries (appended to the chain now, or held back by
+    ``audit_at_end``) and one for all their events."""
+    audit_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    for model, values in created:
+        spec: OutboxSpec | None = getattr(model, "__outbox__", None)
+        audited = getattr(model, "__audited__", True)
+        if not audited and spec is None:
+            continue
+        mapper: Mapper[Any] = inspect(model)
+        after = _created_row(mapper, values, getattr(model, "__audit_redact__", frozenset()))
+        table: Table = model.__table__
+        keys = [values[column.key] for column in table.primary_key.columns]
+        entity = (table.name, "/".join(str(key) for key in keys))
+        if audited:
+            audit_rows.append(_audit_row(actor_of(session), "create", entity, None, after))
+        if spec is not None and spec.created is not None:
+            payload = dict(after)
+            for column, key in zip(table.primary_key.columns, keys, strict=True):
+                payload.setdefault(mapper.get_property_by_column(column).key, key)
+            customer_column = mapper.attrs[spec.customer_attribute].columns[0].key
+            event_rows.append(
+                _event_row(spec.created, entity, values.get(customer_column), payload)
+            )
+    _append_audit(session, audit_rows)
+    if event_rows:
+        session.connection().execute(insert(Event), event_rows)
+
+
+def _created_row(
+    mapper: Mapper[Any], values: Mapping[str, Any], redact: frozenset[str]
+) -> dict[str, Any]:
+    return _snapshot(mapper, lambda _key, column_key: values[column_key], redact)
+
+
+def attach_created(session: Session, model: type[Any], values: Mapping[str, Any]) -> Any:
+    """The ORM object of a row ``insert_created`` wrote, persistent and unchanged in ``session``
+    (as after a flush), for callers that read or later change it through the ORM."""
+    mapper: Mapper[Any] = inspect(model)
+    obj = model(**{attr.key: values[attr.columns[0].key] for attr in mapper.column_attrs})
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj

@@ -38,6 +38,10 @@ HASHED_FIELDS = (
     "after",
 )
 _TABLE = AuditEntry.__table__
+# Built once: each append (every audited request) would otherwise build all three again.
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_TAIL = select(_TABLE.c.entry_hash).order_by(_TABLE.c.id.desc()).limit(1)
+_INSERT = insert(AuditEntry)
 
 
 def _timestamp(moment: datetime) -> str:
@@ -57,12 +61,12 @@ def compute_entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
 
 def _lock_tail(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        connection.execute(_LOCK, {"key": CHAIN_LOCK_KEY})
 
 
 def chain_tail(connection: Connection) -> str:
     """The hash the next entry must carry as its ``prev_hash``."""
-    last = connection.scalar(select(_TABLE.c.entry_hash).order_by(_TABLE.c.id.desc()).limit(1))
+    last = connection.scalar(_TAIL)
     return last or GENESIS_HASH
 
 
@@ -81,7 +85,7 @@ def append_entries(connection: Connection, entries: Sequence[Mapping[str, Any]])
         row["prev_hash"] = previous
         row["entry_hash"] = previous = compute_entry_hash(previous, row)
         rows.append(row)
-    connection.execute(insert(AuditEntry), rows)
+    connection.execute(_INSERT, rows)
 
 
 @dataclass(frozen=True, slots=True)

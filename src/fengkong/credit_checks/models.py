@@ -89,8 +89,8 @@ class CreditCheck(Base):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_by: Mapped[str] = mapped_column(String(64))
     checked_by_user_id: Mapped[int | None] = mapped_column()
-    # Set only to book a new order in the flush that stores the check (the unit of work writes
-    # the order first and fills in ``order_id``); read ``order_id``, not this.
+    # Set only when a hold's release books a new order (the unit of work writes the order first
+    # and fills in ``order_id``); read ``order_id``, not this.
     order: Mapped[Order | None] = relationship()
 
 

@@ -8,6 +8,7 @@ the shipped policy without writing.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 
 from sqlalchemy.orm import Session
@@ -33,7 +34,9 @@ class InvalidPolicy(ValidationFailed):
 ActivePolicy = ActiveConfig[LimitPolicy]
 
 
+@cache
 def shipped_yaml() -> str:
+    """Read once per process: without a stored policy every credit check falls back to it."""
     return files("fengkong.limits").joinpath("defaults/limit_policy.yaml").read_text("utf-8")
 
 

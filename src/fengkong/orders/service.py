@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from fengkong import recorders
 from fengkong.auth.actor import Actor
 from fengkong.customers.service import resolve_customer
 from fengkong.errors import Conflict, NotFound, ValidationFailed
@@ -151,15 +152,32 @@ def add_order(session: Session, *, data: OrderCreate) -> Order:
     return order
 
 
-def _new_order(customer_id: int, data: OrderCreate) -> Order:
-    return Order(
-        customer_id=customer_id,
-        order_number=data.order_number,
-        ordered_on=data.ordered_on,
-        requested_delivery_on=data.requested_delivery_on,
-        amount=data.amount.to_money(),
-        status=OrderStatus.OPEN,
+def insert_order(session: Session, *, data: OrderCreate) -> dict[str, Any]:
+    """``add_order`` as a Core insert (``recorders.insert_created``), written at once; returns
+    the stored columns. The caller records it — its audit entry and event — with its own new
+    rows through ``recorders.record_created``, so that each is one insert."""
+    customer = resolve_customer(
+        session, customer_id=data.customer_id, customer_uscc=data.customer_uscc
     )
+    _check_dates(data.ordered_on, data.requested_delivery_on)
+    return recorders.insert_created(session, Order, _order_columns(customer.id, data))
+
+
+def _new_order(customer_id: int, data: OrderCreate) -> Order:
+    return Order(**_order_columns(customer_id, data))
+
+
+def _order_columns(customer_id: int, data: OrderCreate) -> dict[str, Any]:
+    amount = data.amount.to_money()
+    return {
+        "customer_id": customer_id,
+        "order_number": data.order_number,
+        "ordered_on": data.ordered_on,
+        "requested_delivery_on": data.requested_delivery_on,
+        "amount_minor": amount.minor_units,
+        "currency": amount.currency,
+        "status": OrderStatus.OPEN,
+    }
 
 
 def update_order(
