@@ -158,7 +158,19 @@ def _ensure_positions(session: Session, customer_ids: Sequence[int]) -> None:
 def _locked_positions(
     session: Session, customer_ids: Sequence[int]
 ) -> dict[int, CustomerStreamPosition]:
-    _ensure_positions(session, customer_ids)
+    """Each customer's position, locked; created first for the customers met for the first time
+    (most have one already: the insert is only sent when a customer has none)."""
+    found = _lock_existing_positions(session, customer_ids)
+    missing = [c for c in customer_ids if c not in found]
+    if missing:
+        _ensure_positions(session, missing)
+        found.update(_lock_existing_positions(session, missing))
+    return found
+
+
+def _lock_existing_positions(
+    session: Session, customer_ids: Sequence[int]
+) -> dict[int, CustomerStreamPosition]:
     found: dict[int, CustomerStreamPosition] = {}
     for start in range(0, len(customer_ids), _CHUNK):
         chunk = list(customer_ids[start : start + _CHUNK])
@@ -178,11 +190,13 @@ class _Pending:
     first_event_id: int
     events: int
     first_recorded_at: datetime
+    customer_exists: bool
 
 
 def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[int, _Pending]:
     """Each customer's relevant events ``after`` < id <= ``through`` (``bounds[customer]``), one
-    statement per chunk of customers instead of one per customer."""
+    statement per chunk of customers instead of one per customer, and whether the customer
+    still exists (in the same statement: a deleted customer's events only move its position)."""
     found: dict[int, _Pending] = {}
     customer_ids = sorted(bounds)
     for start in range(0, len(customer_ids), _PENDING_CHUNK):
@@ -192,23 +206,25 @@ def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[in
             for c in chunk
         ]
         rows = session.execute(
-            select(Event.customer_id, func.min(Event.id), func.count(), func.min(Event.recorded_at))
+            select(
+                Event.customer_id,
+                func.min(Event.id),
+                func.count(),
+                func.min(Event.recorded_at),
+                Customer.id,
+            )
+            .outerjoin(Customer, Customer.id == Event.customer_id)
             .where(or_(*ranges), Event.event_type.not_in(OWN_EVENT_TYPES))
-            .group_by(Event.customer_id)
+            .group_by(Event.customer_id, Customer.id)
         )
-        for customer_id, first, count, recorded in rows:
+        for customer_id, first, count, recorded, existing in rows:
             # every row matched one of the chunk's customers, so customer_id is never NULL
             found[cast(int, customer_id)] = _Pending(
-                first_event_id=first, events=count, first_recorded_at=recorded
+                first_event_id=first,
+                events=count,
+                first_recorded_at=recorded,
+                customer_exists=existing is not None,
             )
-    return found
-
-
-def _existing(session: Session, customer_ids: Sequence[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(customer_ids), _CHUNK):
-        chunk = list(customer_ids[start : start + _CHUNK])
-        found.update(session.scalars(select(Customer.id).where(Customer.id.in_(chunk))))
     return found
 
 
@@ -241,7 +257,7 @@ def apply_customers(
     skipped = len(customer_ids) - len(pending)
     if not pending:
         return ApplySummary(customers=0, events=0, skipped=skipped)
-    existing = sorted(_existing(session, sorted(pending)))
+    existing = sorted(c for c, found in pending.items() if found.customer_exists)
     if existing:
         with recorders.audit_at_end(session):
             risk_service.score_customers(

@@ -44,6 +44,7 @@ from fengkong.scoring.trained_scoring import unknown_features
 from fengkong.settings import get_settings
 
 if TYPE_CHECKING:
+    from fengkong.risk.models import ScorecardVersion
     from fengkong.scoring.lab.ledger_sample import LedgerSample, SampleSettings
 
 NAME_MAX_LENGTH = 100
@@ -579,16 +580,23 @@ def rollback(
 # --- the expert scorecard ------------------------------------------------------------------
 
 
-def sync_expert(session: Session, actor: Actor) -> ModelVersion | None:
+def sync_expert(
+    session: Session, actor: Actor, active: ScorecardVersion | None = None
+) -> ModelVersion | None:
     """Record the risk area's active expert scorecard as an entry of its name (linked to its
     scorecard version, once per version) and crown it when the risk area activated it after
     the name's champion took over: activating a scorecard version is a decision to score with
     it. A trained champion promoted (or an expert entry rolled back) since stays champion.
-    Returns the active scorecard's entry; ``None`` when no scorecard is active."""
-    try:
-        row = risk_configs.ensure_active(session, actor).scorecard_row
-    except risk_configs.ConfigVersionNotFound:
-        return None  # scorecards are stored but none is active: nothing scores today
+    Returns the active scorecard's entry; ``None`` when no scorecard is active.
+
+    ``active`` is the active scorecard version when the caller has just read it (a scoring
+    run), so that every job of the event consumer does not read the configurations twice."""
+    row = active
+    if row is None:
+        try:
+            row = risk_configs.ensure_active(session, actor).scorecard_row
+        except risk_configs.ConfigVersionNotFound:
+            return None  # scorecards are stored but none is active: nothing scores today
     found = session.scalar(
         select(ModelVersion).where(
             ModelVersion.kind == ModelKind.EXPERT, ModelVersion.scorecard_version_id == row.id

@@ -13,7 +13,7 @@ event amounts): other currencies are left out, not converted (a known gap, docs/
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -72,10 +72,20 @@ def _rows(
         yield from session.execute(query)
 
 
-def customer_ids_of(session: Session, customer_ids: Sequence[int] | None) -> list[int]:
-    """The customers to evaluate: those asked that exist and are not archived (all when None)."""
-    statement = select(Customer.id).where(Customer.archived_at.is_(None))
-    return sorted({row[0] for row in _rows(session, statement, Customer.id, customer_ids)})
+Profiles = Mapping[int, tuple[str | None, str | None]]
+"""Customer → its industry and region codes."""
+
+
+def customer_profiles_of(session: Session, customer_ids: Sequence[int] | None) -> Profiles:
+    """The customers to evaluate — those asked that exist and are not archived (all when
+    None) — with their profiles: an evaluation needs both, and reads them in one statement."""
+    statement = select(Customer.id, Customer.industry_code, Customer.region_code).where(
+        Customer.archived_at.is_(None)
+    )
+    return {
+        row.id: (row.industry_code, row.region_code)
+        for row in _rows(session, statement, Customer.id, customer_ids)
+    }
 
 
 @dataclass(slots=True)
@@ -321,8 +331,19 @@ def _related(session: Session, ids: Sequence[int] | None) -> dict[int, list[tupl
         RelatedParty.customer_id, RelatedParty.related_customer_id, RelatedParty.relation_type
     ).where(RelatedParty.archived_at.is_(None))
     found: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    for column in (RelatedParty.customer_id, RelatedParty.related_customer_id):
-        for row in _rows(session, statement, column, ids):
+    for part in _chunks(ids):
+        # Either side may be asked: one statement with both indexed columns, not one each.
+        query = (
+            statement
+            if part is None
+            else statement.where(
+                or_(
+                    RelatedParty.customer_id.in_(part),
+                    RelatedParty.related_customer_id.in_(part),
+                )
+            )
+        )
+        for row in session.execute(query):
             found[row.customer_id].add((row.related_customer_id, str(row.relation_type)))
             found[row.related_customer_id].add((row.customer_id, str(row.relation_type)))
     return {cid: sorted(parties) for cid, parties in found.items()}
@@ -357,10 +378,15 @@ def _grades(session: Session, ids: Sequence[int]) -> dict[int, str]:
 
 
 def load_facts(
-    session: Session, customer_ids: Sequence[int], *, as_of: date, every: bool = False
+    session: Session,
+    customer_ids: Sequence[int],
+    *,
+    as_of: date,
+    every: bool = False,
+    profiles: Profiles | None = None,
 ) -> dict[int, CustomerFacts]:
     """The facts of ``customer_ids`` on ``as_of``; ``every`` reads without id filters (faster
-    when the ids are the whole book)."""
+    when the ids are the whole book); ``profiles`` when the caller has read them already."""
     ids = sorted(customer_ids)
     if not ids:
         return {}
@@ -377,7 +403,8 @@ def load_facts(
     scores = _scores(session, filter_ids, as_of)
     reports = _reports(session, filter_ids, as_of)
     legal = _legal(session, filter_ids, as_of)
-    profiles = _profiles(session, ids)
+    if profiles is None:
+        profiles = _profiles(session, ids)
     reviews_due = _reviews_overdue(session, filter_ids, as_of)
     empty = _Ledger(0, 0, 0, None, None, None, None)
     facts: dict[int, CustomerFacts] = {}

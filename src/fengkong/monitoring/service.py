@@ -353,11 +353,14 @@ def evaluate_customers(
     auth_service.ensure_permission(actor, Permission.ALERTS_WRITE)
     moment = _now(now)
     stored = rule_sets.ensure_active(session, actor)
-    ids = facts_loader.customer_ids_of(session, customer_ids)
+    profiles = facts_loader.customer_profiles_of(session, customer_ids)
+    ids = sorted(profiles)
     summary = EvaluationSummary(as_of=as_of, rule_set_version=stored.version, customers=len(ids))
     if not ids:
         return summary
-    facts = facts_loader.load_facts(session, ids, as_of=as_of, every=customer_ids is None)
+    facts = facts_loader.load_facts(
+        session, ids, as_of=as_of, every=customer_ids is None, profiles=profiles
+    )
     states = _states(session, ids)
     raised: list[Alert] = []
     for cid in ids:
@@ -409,8 +412,9 @@ def preview_rule(session: Session, actor: Actor, *, rule_yaml: str, as_of: date)
         raise InvalidRuleSet(
             str(error), details=[{"field": "rule_yaml", "message": str(error)}]
         ) from error
-    ids = facts_loader.customer_ids_of(session, None)
-    facts = facts_loader.load_facts(session, ids, as_of=as_of, every=True)
+    profiles = facts_loader.customer_profiles_of(session, None)
+    ids = sorted(profiles)
+    facts = facts_loader.load_facts(session, ids, as_of=as_of, every=True, profiles=profiles)
     fired = [cid for cid in ids if evaluate(rule, facts[cid]).level == 1]
     return PreviewResult(rule.id, as_of, len(ids), len(fired), tuple(fired[:PREVIEW_LISTED]))
 

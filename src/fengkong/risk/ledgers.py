@@ -10,7 +10,9 @@ each by its own currency's exponent; registered capital is kept only in CNY, as 
 
 SQLite hands dates back as text that SQLAlchemy would parse one value at a time in Python; they
 are read as text and parsed by polars in bulk instead. PostgreSQL streams each query with ``COPY``
-into polars' CSV reader, several times faster than fetching Python tuples.
+into polars' CSV reader, several times faster than fetching Python tuples. A few customers (an
+event consumer's job) are read by plain SELECTs instead: there the fixed cost of each query counts,
+not the rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ClauseElement, ColumnElement, Connection, select
+from sqlalchemy import ClauseElement, ColumnElement, Connection, Select, select
 from sqlalchemy.orm import Session
 
 from fengkong.credit_reports.models import CreditReport
@@ -51,6 +53,11 @@ CAPITAL_CURRENCY = "CNY"
 MAX_LISTED_CUSTOMERS = 2_000
 """Above this many customers the loader reads everyone and keeps the few in polars: one long
 ``IN`` list costs more than the rows it saves (and SQLite caps bound parameters)."""
+_FEW_ROWS = 10_000  # rows whose currencies are listed in Python rather than by polars
+FEW_CUSTOMERS = 100
+"""Up to this many listed customers (an event consumer's job) each ledger is a plain cached
+SELECT: compiling it with its literal values and a ``COPY`` into the CSV reader cost more, per
+table, than the few rows they would save."""
 
 
 def load_ledgers(
@@ -73,17 +80,23 @@ def load_ledgers(
     if wanted is not None and not listed:
         customers = customers.filter(pl.col("customer_id").is_in(wanted))
     keep = customers.select("customer_id")
-    invoices = reader.invoices(as_of).join(keep, on="customer_id", how="semi")
-    orders = reader.orders(as_of).join(keep, on="customer_id", how="semi")
+
+    def kept(frame: pl.DataFrame) -> pl.DataFrame:
+        # A listed read holds the listed customers' rows only, and every listed customer is
+        # read (archived too): the semi-join would keep every row.
+        return frame if listed else frame.join(keep, on="customer_id", how="semi")
+
+    invoices = kept(reader.invoices(as_of))
+    orders = kept(reader.orders(as_of))
     ledgers = Ledgers(
         customers=_with_first_trade(customers, invoices, orders),
-        statements=reader.statements(as_of).join(keep, on="customer_id", how="semi"),
+        statements=kept(reader.statements(as_of)),
         invoices=invoices.select(list(INVOICES_SCHEMA)),
         allocations=_allocations(reader.allocations(), invoices, reader.payments(as_of)),
         orders=orders,
-        credit_reports=reader.credit_reports(as_of).join(keep, on="customer_id", how="semi"),
-        legal_events=reader.legal_events(as_of).join(keep, on="customer_id", how="semi"),
-        qualitative=reader.qualitative(as_of).join(keep, on="customer_id", how="semi"),
+        credit_reports=kept(reader.credit_reports(as_of)),
+        legal_events=kept(reader.legal_events(as_of)),
+        qualitative=kept(reader.qualitative(as_of)),
         credit_limits=pl.DataFrame(schema=CREDIT_LIMITS_SCHEMA),
     )
     return ledgers.validate()
@@ -97,6 +110,15 @@ class _Reader:
     def __init__(self, connection: Connection, customer_ids: list[int] | None) -> None:
         self.connection = connection
         self.customer_ids = customer_ids
+        self.few = customer_ids is not None and len(customer_ids) <= FEW_CUSTOMERS
+
+    def _frame(
+        self, statement: Select[*tuple[Any, ...]], schema: Mapping[str, pl.DataType]
+    ) -> pl.DataFrame:
+        """The rows of ``statement``: by its cached SELECT for a few customers, in bulk else."""
+        if self.few:
+            return _fetched(self.connection, statement, schema)
+        return _frame(self.connection, statement, schema)
 
     def _for(self, column: Any) -> list[ColumnElement[bool]]:
         return [] if self.customer_ids is None else [column.in_(self.customer_ids)]
@@ -113,8 +135,7 @@ class _Reader:
             Customer.registered_capital_minor,
             Customer.registered_capital_currency,
         ).where(*where)
-        frame = _frame(
-            self.connection,
+        frame = self._frame(
             statement,
             {
                 "customer_id": pl.Int64(),
@@ -152,7 +173,7 @@ class _Reader:
             "published_on": pl.Date(),
             "currency": pl.String(),
         } | {f"{line}_minor": pl.Int64() for line in STATEMENT_LINES}
-        frame = _frame(self.connection, statement, schema)
+        frame = self._frame(statement, schema)
         minors = [f"{line}_minor" for line in STATEMENT_LINES]
         return _in_major_units(frame, minors).select(list(STATEMENTS_SCHEMA))
 
@@ -171,8 +192,7 @@ class _Reader:
             Invoice.status != InvoiceStatus.CANCELLED,
             Invoice.issue_date <= as_of,
         )
-        frame = _frame(
-            self.connection,
+        frame = self._frame(
             statement,
             {
                 "invoice_id": pl.Int64(),
@@ -195,8 +215,7 @@ class _Reader:
             PaymentAllocation.payment_id,
             PaymentAllocation.amount_minor,
         ).where(*where)
-        return _frame(
-            self.connection,
+        return self._frame(
             statement,
             {"invoice_id": pl.Int64(), "payment_id": pl.Int64(), "amount_minor": pl.Int64()},
         )
@@ -207,7 +226,7 @@ class _Reader:
             Payment.archived_at.is_(None),
             Payment.paid_on <= as_of,
         )
-        return _frame(self.connection, statement, {"payment_id": pl.Int64(), "paid_on": pl.Date()})
+        return self._frame(statement, {"payment_id": pl.Int64(), "paid_on": pl.Date()})
 
     def orders(self, as_of: date) -> pl.DataFrame:
         statement = select(
@@ -218,8 +237,7 @@ class _Reader:
             Order.status != OrderStatus.CANCELLED,
             Order.ordered_on <= as_of,
         )
-        frame = _frame(
-            self.connection,
+        frame = self._frame(
             statement,
             {
                 "customer_id": pl.Int64(),
@@ -242,7 +260,7 @@ class _Reader:
             CreditReport.archived_at.is_(None),
             CreditReport.report_date <= as_of,
         )
-        return _frame(self.connection, statement, CREDIT_REPORTS_SCHEMA)
+        return self._frame(statement, CREDIT_REPORTS_SCHEMA)
 
     def legal_events(self, as_of: date) -> pl.DataFrame:
         statement = select(
@@ -257,8 +275,7 @@ class _Reader:
             LegalEvent.archived_at.is_(None),
             LegalEvent.occurred_on <= as_of,
         )
-        frame = _frame(
-            self.connection,
+        frame = self._frame(
             statement,
             {
                 "customer_id": pl.Int64(),
@@ -287,7 +304,7 @@ class _Reader:
             *self._for(QualitativeAssessment.customer_id),
             QualitativeAssessment.assessed_on <= as_of,
         )
-        return _frame(self.connection, statement, QUALITATIVE_SCHEMA)
+        return self._frame(statement, QUALITATIVE_SCHEMA)
 
 
 def _frame(
@@ -309,6 +326,15 @@ def _frame(
     return frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name in dates)
 
 
+def _fetched(
+    connection: Connection, statement: Select[*tuple[Any, ...]], schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
+    """The rows of ``statement`` as a frame of ``schema``, executed as SQLAlchemy caches it
+    (compiled once a process, the customer list a bound parameter)."""
+    rows = connection.execute(statement).all()
+    return pl.DataFrame(rows, schema=dict(schema), orient="row")
+
+
 def _copied(cursor: Any, sql: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     buffer = io.BytesIO()
     with cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
@@ -322,7 +348,10 @@ def _copied(cursor: Any, sql: str, schema: Mapping[str, pl.DataType]) -> pl.Data
 
 def _in_major_units(frame: pl.DataFrame, minors: list[str]) -> pl.DataFrame:
     """Minor units to major units, each row by its ``currency``'s exponent."""
-    exponents = {code: currency_exponent(code) for code in frame["currency"].unique().drop_nulls()}
+    currencies = frame.get_column("currency")
+    # A job's few rows are cheaper to list in Python than to run through polars' query engine.
+    codes = currencies.to_list() if currencies.len() <= _FEW_ROWS else currencies.unique()
+    exponents = {code: currency_exponent(code) for code in codes if code is not None}
     divisor = pl.lit(10.0) ** pl.col("currency").replace_strict(
         exponents, default=None, return_dtype=pl.Int64
     )

@@ -93,10 +93,14 @@ def trained_model(model: ModelVersion) -> TrainedModel:
 
 
 def scoring_model(session: Session, actor: Actor, active: configs.ActiveConfig) -> ScoringModel:
-    """The champion of the scoring name, once the active expert scorecard is in the registry."""
-    models_service.sync_expert(session, actor)
+    """The champion of the scoring name, once the active expert scorecard is in the registry
+    (the active scorecard's own entry when it is the champion, without asking again)."""
+    entry = models_service.sync_expert(session, actor, active.scorecard_row)
     name = active.scorecard_row.name
-    champion = models_service.champion(session, name)
+    if entry is not None and entry.state is ModelState.CHAMPION:
+        champion: ModelVersion | None = entry
+    else:
+        champion = models_service.champion(session, name)
     if champion is None:
         raise NoChampion(f"model {name} has no champion: promote a model or roll one back")
     if champion.kind is not ModelKind.EXPERT:

@@ -171,3 +171,46 @@ def test_a_job_sends_as_many_statements_for_four_customers_as_for_two(session: S
     if session.get_bind().dialect.name == "postgresql":
         assert len(four) == len(two)
     assert _count(session, StreamBatch) == 7
+
+
+def test_a_job_reads_the_configurations_and_the_model_registry_once(session: Session) -> None:
+    """The scorecard and grade scale are read once a job (scoring passes them to the registry
+    sync), and the scorecard's registry entry, once found champion, is not looked up again."""
+    customers = [factories.customer() for _ in range(3)]
+    for customer in customers:
+        factories.invoice(customer_id=customer.id)
+    window = consumer.read_window(session, after=0)
+
+    def apply(part: list[int]) -> None:
+        consumer.apply_customers(session, SYSTEM, through={c: window.through[c] for c in part})
+
+    ids = [c.id for c in customers]
+    apply(ids[:1])  # the first job stores the default configurations: not counted
+    sent = _statements(session, lambda: apply(ids[1:]))
+
+    def reads(table: str) -> int:
+        return sum(s.startswith("SELECT") and f"\nFROM {table} " in f"{s} " for s in sent)
+
+    assert reads("scorecard_versions") == 1
+    assert reads("grade_scale_versions") == 1
+    assert reads("model_versions") == 2  # the active scorecard's entry; the shadow challengers
+
+
+def test_a_customer_met_before_is_locked_without_creating_its_position_again(
+    session: Session,
+) -> None:
+    customer = factories.customer()
+    factories.invoice(customer_id=customer.id)
+    window = consumer.read_window(session, after=0)
+    consumer.apply_customers(session, SYSTEM, through={customer.id: window.through[customer.id]})
+    factories.payment(customer_id=customer.id)
+    later = consumer.read_window(session, after=window.last_event_id)
+    through = {customer.id: later.through[customer.id]}
+
+    sent = _statements(session, lambda: consumer.apply_customers(session, SYSTEM, through=through))
+
+    assert not any(s.startswith("INSERT INTO customer_stream_positions") for s in sent)
+    position = session.get(CustomerStreamPosition, customer.id)
+    assert position is not None
+    assert position.last_event_id == later.through[customer.id]
+    assert len(_batches(session, customer.id)) == 2

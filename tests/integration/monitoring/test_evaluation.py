@@ -13,8 +13,9 @@ from fengkong.audit.models import AuditEntry
 from fengkong.errors import PermissionDenied
 from fengkong.events.models import Event
 from fengkong.legal_events.kinds import LegalEventType
-from fengkong.monitoring import service
+from fengkong.monitoring import facts, service
 from fengkong.monitoring.models import Alert, RuleState
+from fengkong.monitoring.rules import CustomerFacts
 from fengkong.monitoring.status import AlertStatus
 from fengkong.receivables.status import InvoiceStatus
 from fengkong.reviews.models import Review
@@ -73,6 +74,11 @@ def test_an_alert_is_raised_once_when_a_rule_flips_and_re_evaluation_writes_noth
 
 def _statements(session: Session, work: Callable[[], object]) -> int:
     """How many SQL statements ``work`` sends."""
+    return len(_sent(session, work))
+
+
+def _sent(session: Session, work: Callable[[], object]) -> list[str]:
+    """The SQL statements ``work`` sends."""
     sent: list[str] = []
 
     def count(*args: object) -> None:
@@ -84,7 +90,7 @@ def _statements(session: Session, work: Callable[[], object]) -> int:
         work()
     finally:
         event.remove(bind, "before_cursor_execute", count)
-    return len(sent)
+    return sent
 
 
 def test_alerts_raised_together_are_each_stored_and_notified_in_statements_that_do_not_grow(
@@ -305,3 +311,44 @@ def test_an_overdue_periodic_review_raises_the_review_rule_and_completing_it_cle
         session, actor, customer_ids=[customer.id], as_of=TODAY, now=NOW + timedelta(hours=1)
     )
     assert cleared.cleared == 1
+
+
+def test_related_parties_are_read_from_either_side_in_one_statement(session: Session) -> None:
+    subsidiary, parent, guarantor, stranger = (factories.customer() for _ in range(4))
+    factories.related_party(customer_id=subsidiary.id, related_customer_id=parent.id)
+    factories.related_party(customer_id=guarantor.id, related_customer_id=subsidiary.id)
+    factories.related_party(customer_id=stranger.id, related_customer_id=guarantor.id)
+    found: dict[int, CustomerFacts] = {}
+
+    def load() -> None:
+        found.update(facts.load_facts(session, [subsidiary.id, parent.id], as_of=TODAY))
+
+    sent = _sent(session, load)
+
+    assert sum("FROM related_parties" in statement for statement in sent) == 1
+    assert [r.customer_id for r in found[subsidiary.id].related] == sorted(
+        [parent.id, guarantor.id]
+    )
+    assert [r.customer_id for r in found[parent.id].related] == [subsidiary.id]
+
+
+def test_an_evaluation_reads_its_customers_and_their_profiles_in_one_statement(
+    session: Session, personas: Personas
+) -> None:
+    use_rules(session)
+    kept = [factories.customer(industry_code="F51", region_code="310000") for _ in range(2)]
+    archived = factories.customer(archived_at=NOW)
+    asked = [c.id for c in kept] + [archived.id]
+    found: list[service.EvaluationSummary] = []
+
+    def evaluate() -> None:
+        found.append(
+            service.evaluate_customers(
+                session, personas.alice_analyst.actor, customer_ids=asked, as_of=TODAY, now=NOW
+            )
+        )
+
+    sent = _sent(session, evaluate)
+
+    assert sum("\nFROM customers" in statement for statement in sent) == 1
+    assert found[0].customers == 2

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
+import pytest
 from sqlalchemy.orm import Session
 
 from fengkong.kit.money import Money
 from fengkong.kit.time import utcnow
 from fengkong.receivables.status import InvoiceStatus
+from fengkong.risk import ledgers as ledgers_module
 from fengkong.risk.ledgers import load_ledgers
 from fengkong.risk.models import QualitativeAssessment, QualitativeQuestion
 from tests import factories
@@ -100,3 +103,49 @@ def test_all_customers_leaves_out_archived_ones_and_reads_qualitative_answers(
     assert ledgers.customers["customer_id"].to_list() == [active.id]
     assert ledgers.qualitative.select("question", "answer").rows() == [("market_reputation", 4)]
     ledgers.validate()
+
+
+def test_a_few_customers_read_by_plain_select_match_the_bulk_read(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event consumer's jobs read a few customers by cached SELECTs, not by ``COPY`` (or
+    literal SQL on SQLite), and skip the semi-joins a listed read makes pointless: every ledger
+    must come out as a listed bulk read and a read of everyone give it — values, types, order."""
+    customer = factories.customer(registered_capital=Money.of("5000000", "CNY"))
+    other = factories.customer(registered_capital=Money.of("800000", "USD"), archived_at=utcnow())
+    not_asked = factories.customer()
+    for who in (customer, other, not_asked):
+        invoice = factories.invoice(customer_id=who.id, issue_date=date(2026, 1, 10))
+        payment = factories.payment(customer_id=who.id, paid_on=date(2026, 2, 1))
+        factories.allocation(payment_id=payment.id, invoice_id=invoice.id, amount_minor=40_000)
+        factories.financial_statement(customer_id=who.id, published_on=date(2026, 3, 30))
+        factories.order(customer_id=who.id, ordered_on=date(2026, 3, 1))
+        factories.credit_report(customer_id=who.id, report_date=date(2026, 3, 1))
+        factories.legal_event(
+            customer_id=who.id, occurred_on=date(2026, 2, 1), resolved_on=date(2026, 3, 1)
+        )
+    session.add(
+        QualitativeAssessment(
+            customer_id=customer.id,
+            question=QualitativeQuestion.MARKET_REPUTATION,
+            answer=4,
+            evidence="trade press reports late deliveries",
+            assessed_on=date(2026, 3, 1),
+            assessed_by="alice",
+        )
+    )
+    session.flush()
+    wanted = [customer.id, other.id]
+
+    few = load_ledgers(session, as_of=AS_OF, customer_ids=wanted)
+    monkeypatch.setattr(ledgers_module, "FEW_CUSTOMERS", 0)
+    listed = load_ledgers(session, as_of=AS_OF, customer_ids=wanted)
+    monkeypatch.setattr(ledgers_module, "MAX_LISTED_CUSTOMERS", 0)
+    everyone = load_ledgers(session, as_of=AS_OF, customer_ids=wanted)
+
+    assert few.customers["customer_id"].to_list() == wanted
+    for name in (field.name for field in dataclasses.fields(few)):
+        assert not getattr(few, name).is_empty() or name == "credit_limits", name
+        for bulk in (listed, everyone):
+            assert getattr(few, name).equals(getattr(bulk, name)), name
+            assert getattr(few, name).schema == getattr(bulk, name).schema, name
