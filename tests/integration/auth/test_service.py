@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -79,6 +79,35 @@ def test_revoked_and_expired_tokens_stop_working(session: Session, personas: Per
     assert record is not None
     auth_service.revoke_token(session, personas.sam_sales.actor, token_id=record.id)
     assert auth_service.actor_for_token(session, personas.sam_sales.token) is None
+
+
+def test_a_disabled_users_tokens_stop_working(session: Session, personas: Personas) -> None:
+    assert auth_service.actor_for_token(session, personas.sam_sales.token) is not None
+    personas.sam_sales.user.is_active = False
+    assert auth_service.actor_for_token(session, personas.sam_sales.token) is None
+
+
+def test_a_token_records_its_use_at_most_once_a_minute(
+    session: Session, personas: Personas
+) -> None:
+    plain = auth_service.create_token(session, SYSTEM, username="sam_sales", name="erp")
+    record = session.scalars(select(ApiToken).where(ApiToken.name == "erp")).one()
+
+    def stored_last_use() -> datetime | None:
+        return session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == record.id))
+
+    assert stored_last_use() is None
+    with time_machine.travel(datetime(2026, 12, 6, 9, 0, tzinfo=UTC), tick=False):
+        assert auth_service.actor_for_token(session, plain) is not None
+    first_use = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    assert stored_last_use() == first_use
+    assert record.last_used_at == first_use
+    with time_machine.travel(datetime(2026, 12, 6, 9, 0, 50, tzinfo=UTC), tick=False):
+        assert auth_service.actor_for_token(session, plain) is not None
+    assert stored_last_use() == first_use
+    with time_machine.travel(datetime(2026, 12, 6, 9, 1, 5, tzinfo=UTC), tick=False):
+        assert auth_service.actor_for_token(session, plain) is not None
+    assert stored_last_use() == datetime(2026, 12, 6, 9, 1, 5, tzinfo=UTC)
 
 
 def test_a_user_may_not_mint_tokens_for_someone_else(session: Session, personas: Personas) -> None:
