@@ -4,11 +4,10 @@ effects in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
@@ -19,6 +18,7 @@ from fengkong.monitoring import service as monitoring_service
 from fengkong.monitoring.models import Alert
 from fengkong.risk.models import ConsumerPosition, CustomerRating
 from tests import factories
+from tests.sql_statements import statements_sent
 
 SYSTEM = Actor.system("test")
 
@@ -132,22 +132,6 @@ def test_customers_at_different_positions_each_get_a_batch_of_only_their_new_eve
     assert len(_batches(session, behind.id)) == 1  # nothing after its position: skipped
 
 
-def _statements(session: Session, work: Callable[[], object]) -> list[str]:
-    """The SQL statements ``work`` sends."""
-    sent: list[str] = []
-
-    def record(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    bind = session.connection()
-    event.listen(bind, "before_cursor_execute", record)
-    try:
-        work()
-    finally:
-        event.remove(bind, "before_cursor_execute", record)
-    return sent
-
-
 def test_a_job_sends_as_many_statements_for_four_customers_as_for_two(session: Session) -> None:
     customers = [factories.customer() for _ in range(7)]
     for customer in customers:
@@ -159,8 +143,8 @@ def test_a_job_sends_as_many_statements_for_four_customers_as_for_two(session: S
 
     ids = [c.id for c in customers]
     apply(ids[:1])  # the first job stores the default configurations: not counted
-    two = _statements(session, lambda: apply(ids[1:3]))
-    four = _statements(session, lambda: apply(ids[3:]))
+    two = statements_sent(session, lambda: apply(ids[1:3]))
+    four = statements_sent(session, lambda: apply(ids[3:]))
 
     def inserts(sent: list[str]) -> int:
         return sum(statement.startswith("INSERT") for statement in sent)
@@ -186,7 +170,7 @@ def test_a_job_reads_the_configurations_and_the_model_registry_once(session: Ses
 
     ids = [c.id for c in customers]
     apply(ids[:1])  # the first job stores the default configurations: not counted
-    sent = _statements(session, lambda: apply(ids[1:]))
+    sent = statements_sent(session, lambda: apply(ids[1:]))
 
     def reads(table: str) -> int:
         return sum(s.startswith("SELECT") and f"\nFROM {table} " in f"{s} " for s in sent)
@@ -207,7 +191,9 @@ def test_a_customer_met_before_is_locked_without_creating_its_position_again(
     later = consumer.read_window(session, after=window.last_event_id)
     through = {customer.id: later.through[customer.id]}
 
-    sent = _statements(session, lambda: consumer.apply_customers(session, SYSTEM, through=through))
+    sent = statements_sent(
+        session, lambda: consumer.apply_customers(session, SYSTEM, through=through)
+    )
 
     assert not any(s.startswith("INSERT INTO customer_stream_positions") for s in sent)
     position = session.get(CustomerStreamPosition, customer.id)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fengkong.audit.models import AuditEntry
@@ -29,6 +29,7 @@ from tests.integration.monitoring.conftest import (
     use_rules,
 )
 from tests.personas import Personas
+from tests.sql_statements import statements_sent
 
 
 def _count(session: Session, model: type) -> int:
@@ -74,23 +75,7 @@ def test_an_alert_is_raised_once_when_a_rule_flips_and_re_evaluation_writes_noth
 
 def _statements(session: Session, work: Callable[[], object]) -> int:
     """How many SQL statements ``work`` sends."""
-    return len(_sent(session, work))
-
-
-def _sent(session: Session, work: Callable[[], object]) -> list[str]:
-    """The SQL statements ``work`` sends."""
-    sent: list[str] = []
-
-    def count(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    bind = session.connection()
-    event.listen(bind, "before_cursor_execute", count)
-    try:
-        work()
-    finally:
-        event.remove(bind, "before_cursor_execute", count)
-    return sent
+    return len(statements_sent(session, work))
 
 
 def test_alerts_raised_together_are_each_stored_and_notified_in_statements_that_do_not_grow(
@@ -323,7 +308,7 @@ def test_related_parties_are_read_from_either_side_in_one_statement(session: Ses
     def load() -> None:
         found.update(facts.load_facts(session, [subsidiary.id, parent.id], as_of=TODAY))
 
-    sent = _sent(session, load)
+    sent = statements_sent(session, load)
 
     assert sum("FROM related_parties" in statement for statement in sent) == 1
     assert [r.customer_id for r in found[subsidiary.id].related] == sorted(
@@ -348,7 +333,7 @@ def test_an_evaluation_reads_its_customers_and_their_profiles_in_one_statement(
             )
         )
 
-    sent = _sent(session, evaluate)
+    sent = statements_sent(session, evaluate)
 
     assert sum("\nFROM customers" in statement for statement in sent) == 1
     assert found[0].customers == 2
