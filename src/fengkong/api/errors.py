@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -41,6 +41,12 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 
 _MACHINE_PATHS = ("/api/", "/healthz")
+_HEADERS: dict[int, dict[str, str]] = {
+    401: {"WWW-Authenticate": "Bearer"},
+    503: {"Retry-After": "1"},
+}
+_LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE when a ``lock_timeout`` expires."""
 
 
 def _wants_html(request: Request) -> bool:
@@ -56,7 +62,7 @@ def _respond(
         page = renderer(request, status, code, message, details)
         if page is not None:
             return page
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = _HEADERS.get(status)
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
@@ -129,6 +135,15 @@ def install(app: FastAPI) -> None:
             return _unexpected_error(request, exc)
         error = Conflict("another record with the same identifying values was saved meanwhile")
         return _respond(request, error.status_code, "duplicate", error.message)
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> Response:
+        # A lock waited for past its timeout (a credit check sets one for the whole transaction,
+        # so the audit chain's lock at commit is bounded too): nothing was stored, and the same
+        # request, sent again, is the right answer — a busy server, not a broken one.
+        if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+            return _unexpected_error(request, exc)
+        return _respond(request, 503, "busy", "other requests hold the data; retry shortly")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
