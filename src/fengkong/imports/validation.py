@@ -37,6 +37,7 @@ from fengkong.imports.kinds import (
 from fengkong.imports.problems import Problem, RowError, clip
 from fengkong.imports.reading import ROW_COLUMN
 from fengkong.kit.money import MoneyError, currency_exponent, normalise_currency
+from fengkong.privacy.masking import mask_id_number
 from fengkong.reference.classifications import (
     validate_industry_code,
     validate_region_code,
@@ -421,20 +422,8 @@ def _problem_value(work: pl.DataFrame, name: str, *, masked: bool) -> pl.Expr:
         return pl.lit(None, pl.String)
     if not masked:
         return pl.col(name)
-    # As ``privacy.masking.mask_id_number``: the region prefix and the last four kept.
-    text = pl.col(name).str.strip_chars()
-    length = text.str.len_chars()
-    return (
-        pl.when(length <= 7)
-        .then(pl.lit("*").repeat_by(length).list.join(""))
-        .otherwise(
-            pl.concat_str(
-                text.str.slice(0, 3),
-                pl.lit("*").repeat_by(length - 7).list.join(""),
-                text.str.slice(-4),
-            )
-        )
-    )
+    # Only the rows with a problem get here, so the one masking function serves them.
+    return pl.col(name).map_elements(mask_id_number, return_dtype=pl.String)
 
 
 def concat_errors(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
