@@ -19,37 +19,18 @@ from fengkong.kit.money import Money
 from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.recorders import MissingActor
 from tests import factories
-
-
-def _audit(session: Session, entity_type: str, entity_id: object) -> list[AuditEntry]:
-    return list(
-        session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-            .order_by(AuditEntry.id)
-        )
-    )
-
-
-def _events(session: Session, entity_type: str, entity_id: object) -> list[Event]:
-    return list(
-        session.scalars(
-            select(Event)
-            .where(Event.entity_type == entity_type, Event.entity_id == str(entity_id))
-            .order_by(Event.id)
-        )
-    )
+from tests.recorded import audit_entries_of, events_of
 
 
 def test_creating_a_customer_is_audited_and_announced(session: Session) -> None:
     session.info["actor"] = Actor(user_id=None, username="alice", role=Role.CREDIT_ANALYST)
     customer = factories.customer(name="杭州甲乙贸易有限公司")
 
-    (entry,) = _audit(session, "customers", customer.id)
+    (entry,) = audit_entries_of(session, "customers", customer.id)
     assert (entry.action, entry.actor_username, entry.before) == ("create", "alice", None)
     assert entry.after is not None
     assert entry.after["name"] == "杭州甲乙贸易有限公司"
-    (event,) = _events(session, "customers", customer.id)
+    (event,) = events_of(session, "customers", customer.id)
     assert event.event_type == "customer_created"
     assert event.customer_id == customer.id
     assert event.payload["uscc"] == customer.uscc
@@ -60,11 +41,11 @@ def test_an_update_records_only_what_changed_before_and_after(session: Session) 
     customer.name = "新名称有限公司"
     session.flush()
 
-    update = _audit(session, "customers", customer.id)[-1]
+    update = audit_entries_of(session, "customers", customer.id)[-1]
     assert update.action == "update"
     assert update.before == {"name": "旧名称有限公司"}
     assert update.after == {"name": "新名称有限公司"}
-    event = _events(session, "customers", customer.id)[-1]
+    event = events_of(session, "customers", customer.id)[-1]
     assert event.event_type == "customer_updated"
     assert event.payload == {"name": "新名称有限公司", "id": customer.id}
 
@@ -74,7 +55,7 @@ def test_a_delete_keeps_what_was_deleted(session: Session) -> None:
     invoice_id = invoice.id
     session.delete(invoice)
     session.flush()
-    deletion = _audit(session, "invoices", invoice_id)[-1]
+    deletion = audit_entries_of(session, "invoices", invoice_id)[-1]
     assert deletion.action == "delete"
     assert deletion.before is not None
     assert deletion.before["invoice_number"] == invoice.invoice_number
@@ -84,8 +65,10 @@ def test_a_delete_keeps_what_was_deleted(session: Session) -> None:
 def test_invoices_and_payments_emit_the_event_types_monitoring_consumes(session: Session) -> None:
     invoice = factories.invoice()
     payment = factories.payment(customer_id=invoice.customer_id)
-    assert [e.event_type for e in _events(session, "invoices", invoice.id)] == ["invoice_issued"]
-    assert [e.event_type for e in _events(session, "payments", payment.id)] == ["payment_received"]
+    assert [e.event_type for e in events_of(session, "invoices", invoice.id)] == ["invoice_issued"]
+    assert [e.event_type for e in events_of(session, "payments", payment.id)] == [
+        "payment_received"
+    ]
 
 
 def test_password_hashes_never_reach_the_audit_log_and_users_emit_no_events(
@@ -94,10 +77,10 @@ def test_password_hashes_never_reach_the_audit_log_and_users_emit_no_events(
     user, _ = auth_service.create_user(
         session, Actor.system(), username="carol", role=Role.SALES, password="a-long-password"
     )
-    (entry,) = _audit(session, "users", user.id)
+    (entry,) = audit_entries_of(session, "users", user.id)
     assert entry.after is not None
     assert entry.after["password_hash"] == "***"
-    assert _events(session, "users", user.id) == []
+    assert events_of(session, "users", user.id) == []
 
 
 def test_a_write_without_an_actor_is_refused(session: Session) -> None:

@@ -7,21 +7,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
 from fengkong.audit.chain import verify_chain
-from fengkong.audit.models import AuditEntry
 from fengkong.auth.models import User
 from fengkong.auth.roles import Role
-from fengkong.events.models import Event
 from fengkong.kit.amounts import PositiveMoneyIn
 from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.orders import service as orders_service
 from fengkong.orders.models import Order
 from fengkong.orders.schemas import OrderCreate, OrderUpdate
 from tests import factories
+from tests.recorded import audit_entries_of, events_of
 
 
 def _order_data(customer_id: int, number: str) -> OrderCreate:
@@ -31,26 +29,6 @@ def _order_data(customer_id: int, number: str) -> OrderCreate:
         ordered_on=date(2026, 3, 2),
         requested_delivery_on=date(2026, 4, 1),
         amount=PositiveMoneyIn(amount=Decimal("12345.67"), currency="CNY"),
-    )
-
-
-def _audit(session: Session, entity_type: str, entity_id: object) -> list[AuditEntry]:
-    return list(
-        session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-            .order_by(AuditEntry.id)
-        )
-    )
-
-
-def _events(session: Session, entity_type: str, entity_id: object) -> list[Event]:
-    return list(
-        session.scalars(
-            select(Event)
-            .where(Event.entity_type == entity_type, Event.entity_id == str(entity_id))
-            .order_by(Event.id)
-        )
     )
 
 
@@ -68,8 +46,8 @@ def test_a_core_inserted_order_is_recorded_as_a_flushed_one(session: Session) ->
     inserted = orders_service.insert_order(session, data=_order_data(customer.id, "SO-CORE"))
     recorders.record_created(session, [(Order, inserted)])
 
-    (orm_entry,) = _audit(session, "orders", flushed.id)
-    (core_entry,) = _audit(session, "orders", inserted["id"])
+    (orm_entry,) = audit_entries_of(session, "orders", flushed.id)
+    (core_entry,) = audit_entries_of(session, "orders", inserted["id"])
     assert (core_entry.action, core_entry.before) == ("create", None)
     assert core_entry.actor_username == orm_entry.actor_username
     assert _without(core_entry.after, "id", "order_number") == _without(
@@ -77,8 +55,8 @@ def test_a_core_inserted_order_is_recorded_as_a_flushed_one(session: Session) ->
     )
     assert core_entry.after is not None
     assert core_entry.after["id"] == inserted["id"]
-    (orm_event,) = _events(session, "orders", flushed.id)
-    (core_event,) = _events(session, "orders", inserted["id"])
+    (orm_event,) = events_of(session, "orders", flushed.id)
+    (core_event,) = events_of(session, "orders", inserted["id"])
     assert (core_event.event_type, core_event.customer_id) == ("order_placed", customer.id)
     assert _without(core_event.payload, "id", "order_number") == _without(
         orm_event.payload, "id", "order_number"
@@ -97,11 +75,11 @@ def test_redacted_columns_stay_out_of_the_audit_log(session: Session) -> None:
     )
     recorders.record_created(session, [(User, user)])
 
-    (entry,) = _audit(session, "users", user["id"])
+    (entry,) = audit_entries_of(session, "users", user["id"])
     assert entry.after is not None
     assert entry.after["password_hash"] == "***"
     assert entry.after["display_name"] == ""
-    assert _events(session, "users", user["id"]) == []
+    assert events_of(session, "users", user["id"]) == []
 
 
 def test_rows_recorded_together_are_appended_in_order_in_one_chain(session: Session) -> None:
@@ -112,7 +90,7 @@ def test_rows_recorded_together_are_appended_in_order_in_one_chain(session: Sess
     ]
     recorders.record_created(session, [(Order, row) for row in rows])
 
-    entries = [_audit(session, "orders", row["id"])[0] for row in rows]
+    entries = [audit_entries_of(session, "orders", row["id"])[0] for row in rows]
     assert [entry.id for entry in entries] == sorted(entry.id for entry in entries)
     assert [entry.prev_hash for entry in entries[1:]] == [
         entry.entry_hash for entry in entries[:-1]
@@ -125,9 +103,9 @@ def test_held_back_entries_are_appended_when_the_block_ends(session: Session) ->
     with recorders.audit_at_end(session):
         row = orders_service.insert_order(session, data=_order_data(customer.id, "SO-LATER"))
         recorders.record_created(session, [(Order, row)])
-        assert _audit(session, "orders", row["id"]) == []
-        assert len(_events(session, "orders", row["id"])) == 1
-    assert len(_audit(session, "orders", row["id"])) == 1
+        assert audit_entries_of(session, "orders", row["id"]) == []
+        assert len(events_of(session, "orders", row["id"])) == 1
+    assert len(audit_entries_of(session, "orders", row["id"])) == 1
     assert verify_chain(session.connection()).intact
 
 
@@ -149,7 +127,7 @@ def test_an_attached_row_is_persistent_unchanged_and_audited_when_changed(
         order_id=order.id,
         data=OrderUpdate(order_number="SO-RENUMBERED"),
     )
-    update = _audit(session, "orders", row["id"])[-1]
+    update = audit_entries_of(session, "orders", row["id"])[-1]
     assert (update.before, update.after) == (
         {"order_number": "SO-ATTACHED"},
         {"order_number": "SO-RENUMBERED"},
