@@ -8,7 +8,9 @@
    migrated, then filled set-based (``INSERT … SELECT generate_series``, not the demo loader):
    customers, a permanent limit each, ~24 invoices each (two thirds open, some overdue), a few
    unapplied payments and ~3 open orders each. ``ANALYZE`` afterwards.
-2. Serve: ``uvicorn fengkong.app:create_app --factory --workers 2`` on 127.0.0.1 without access log.
+2. Serve: ``uvicorn fengkong.app:create_app --factory --workers 2`` on 127.0.0.1 without access log,
+   and ``fengkong audit seal --follow`` beside it (what ``fengkong serve`` or a worker runs: the
+   audit entries the checks write pending are sealed into the chain every second).
 3. Drive it open-loop at a fixed arrival rate: request *i* is due at ``start + i / rate`` whether
    or not earlier ones have finished (no coordinated omission); its latency is measured from that
    due time to the last byte of the answer. Each request is a new order of a random customer for a
@@ -173,6 +175,14 @@ def build(customers: int) -> str:
 
 
 # --- 2. the server ----------------------------------------------------------------------------
+
+
+def seal_audit_entries() -> subprocess.Popen[bytes]:
+    """The audit chain's sealer, as ``fengkong serve`` or a worker would run it beside uvicorn."""
+    env = {**os.environ, "FENGKONG_DATABASE_URL": database_url()}
+    return subprocess.Popen(  # noqa: S603 - fixed arguments
+        [str(Path(sys.executable).parent / "fengkong"), "audit", "seal", "--follow"], env=env
+    )
 
 
 def serve() -> subprocess.Popen[bytes]:
@@ -525,6 +535,7 @@ def main() -> None:
                 drop_database()
         return
     server = serve()
+    sealer = seal_audit_entries()
     tag = f"L{int(time.time())}"
     try:
         asyncio.run(drive(token, 50, 5, args.customers, f"{tag}-warm"))  # warm both workers
@@ -540,8 +551,9 @@ def main() -> None:
         best = search(token, args, tag, sustained)
         print(f"\nhighest offered rate with p99 < {TARGET_P99_MS:.0f} ms: {best} req/s")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (sealer, server):
+            process.terminate()
+            process.wait(timeout=30)
         if not args.keep:
             drop_database()
 

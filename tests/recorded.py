@@ -1,10 +1,12 @@
-"""What the recorders wrote for one record: its audit entries and outbox events, oldest first."""
+"""What the recorders wrote: one record's audit entries and outbox events, oldest first, and the
+audit chain once the session's entries are sealed into it."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fengkong.audit.chain import ChainReport, seal_pending, verify_chain
 from fengkong.audit.models import AuditEntry
 from fengkong.events.models import Event
 
@@ -27,3 +29,12 @@ def events_of(session: Session, entity_type: str, entity_id: object) -> list[Eve
             .order_by(Event.id)
         )
     )
+
+
+def sealed_chain(session: Session) -> ChainReport:
+    """Seal the session's pending entries (PostgreSQL inserts them pending, the background sealer
+    links them after commit) in its own transaction, and verify the whole chain."""
+    session.flush()
+    connection = session.connection()
+    seal_pending(connection)
+    return verify_chain(connection)

@@ -33,6 +33,7 @@ from fengkong.imports.exports import ROW_HEADER
 from fengkong.imports.kinds import ImportKind
 from fengkong.imports.models import ImportStatus
 from fengkong.imports.problems import ImportFailed, RowError
+from fengkong.jobs.audit_seal import SealLoop
 from fengkong.jobs.cli import worker
 from fengkong.jobs.embedded import StreamLoop
 from fengkong.jobs.periodic import DailyLoop
@@ -88,7 +89,8 @@ def serve(
     In embedded mode (SQLite) a background thread also applies the event stream every
     FENGKONG_RESCORE_INTERVAL_SECONDS (0: never): it rescores the customers whose data changed
     and evaluates the monitoring rules for them; another runs the daily jobs (the drift watch of
-    champion models). On PostgreSQL, run ``fengkong worker`` for both.
+    champion models). On PostgreSQL, run ``fengkong worker`` for both; a thread here seals the
+    audit entries into the chain (so does every worker).
     """
     settings = get_settings()
     configure_logging(settings)
@@ -102,6 +104,9 @@ def serve(
     daily = DailyLoop(database_module.open_database(url)) if embedded else None
     if daily is not None:
         daily.start()
+    sealer = None if embedded else SealLoop(database_module.open_database(url).engine)
+    if sealer is not None:
+        sealer.start()
     try:
         uvicorn.run(
             "fengkong.app:create_app",
@@ -118,6 +123,9 @@ def serve(
         if daily is not None:
             daily.stop()
             daily.database.dispose()
+        if sealer is not None:
+            sealer.stop()
+            sealer.engine.dispose()
 
 
 @app.command()

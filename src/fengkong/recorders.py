@@ -233,12 +233,10 @@ def _append_audit(session: Session, rows: list[dict[str, Any]]) -> None:
 
 @contextmanager
 def audit_at_end(session: Session) -> Iterator[None]:
-    """Hold back the block's audit entries and append them to the chain when it ends.
-
-    Appending takes the chain's lock until commit, so a long batch (the stream consumer's) that
-    audited its first write would keep every other writer waiting for the whole batch; held back,
-    the lock is held only from the end of the block to commit. Entries of a block that raises are
-    dropped with the rest of its work."""
+    """Hold back the block's audit entries and append them in one statement when it ends: a long
+    batch (the stream consumer's) flushes many times, and each append is a round trip (on SQLite
+    also a read of the chain's tail). Entries of a block that raises are dropped with the rest of
+    its work."""
     if _HELD_BACK in session.info:
         yield
         return

@@ -138,9 +138,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> Response:
-        # A lock waited for past its timeout (a credit check sets one for the whole transaction,
-        # so the audit chain's lock at commit is bounded too): nothing was stored, and the same
-        # request, sent again, is the right answer — a busy server, not a broken one.
+        # A lock waited for past its timeout (a credit check sets one for its whole transaction,
+        # so a wait on another transaction's uncommitted order number is bounded too): nothing
+        # was stored, and the same request, sent again, is the right answer — a busy server,
+        # not a broken one.
         if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
             return _unexpected_error(request, exc)
         return _respond(request, 503, "busy", "other requests hold the data; retry shortly")

@@ -1,15 +1,53 @@
-"""``fengkong audit``: check the audit log's hash chain from the command line."""
+"""``fengkong audit``: seal and check the audit log's hash chain from the command line."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Annotated
 
 import typer
 
 from fengkong import database as database_module
-from fengkong.audit.chain import verify_chain
+from fengkong.audit.chain import seal_all, verify_chain
+from fengkong.jobs.audit_seal import SealLoop
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+@audit_app.command("seal")
+def seal(
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="Keep sealing every second until stopped: beside a server started without "
+            "`fengkong serve` and no `fengkong worker`.",
+        ),
+    ] = False,
+) -> None:
+    """Link every pending entry into the chain now (PostgreSQL; the workers do it every second)."""
+    database = database_module.open_database()
+    try:
+        if follow:
+            _follow(SealLoop(database.engine))
+            return
+        sealed = seal_all(database.engine)
+    finally:
+        database.dispose()
+    typer.echo(f"sealed {sealed:,} pending audit entries")
+
+
+def _follow(loop: SealLoop) -> None:
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    loop.start()
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.stop()
 
 
 @audit_app.command("verify")
@@ -23,21 +61,37 @@ def verify(
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Entries read at a time.")] = 1000,
+    seal_first: Annotated[
+        bool,
+        typer.Option(
+            "--seal/--no-seal",
+            help="Seal pending entries before verifying (--no-seal: read only, e.g. a replica).",
+        ),
+    ] = True,
 ) -> None:
-    """Recompute every entry's hash in id order and report the first broken link (exit code 1)."""
+    """Recompute every entry's hash in chain order and report the first broken link (exit code
+    1)."""
     database = database_module.open_database()
     try:
+        if seal_first:
+            seal_all(database.engine)
         with database.engine.connect() as connection:
-            report = verify_chain(connection, from_id=from_id, batch_size=batch_size)
+            try:
+                report = verify_chain(connection, from_id=from_id, batch_size=batch_size)
+            except ValueError as error:
+                typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+                raise typer.Exit(code=2) from error
     finally:
         database.dispose()
+    pending = f"; {report.pending:,} entries pending, not verified" if report.pending else ""
     if report.broken is not None:
         typer.secho(
             f"audit chain broken at {report.broken.describe()}", err=True, fg=typer.colors.RED
         )
-        typer.echo(f"{report.checked:,} entries verified before the break")
+        typer.echo(f"{report.checked:,} entries verified before the break{pending}")
         raise typer.Exit(code=1)
     typer.echo(
         f"audit chain intact: {report.checked:,} entries verified"
         + (f", last entry {report.last_id} hash {report.last_hash}" if report.last_id else "")
+        + pending
     )

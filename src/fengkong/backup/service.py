@@ -32,7 +32,7 @@ from uuid import UUID
 from sqlalchemy import Connection, MetaData, Table, create_engine, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 
-from fengkong.audit.chain import ChainReport, verify_chain
+from fengkong.audit.chain import ChainReport, seal_all, verify_chain
 from fengkong.errors import DomainError
 from fengkong.kit.time import utcnow
 
@@ -345,6 +345,7 @@ def _run(command: list[str], environment: dict[str, str]) -> None:
 
 
 def _pg_backup(url: URL, target: Path) -> Manifest:
+    _seal_pending_entries(url)
     engine = create_engine(url, isolation_level="REPEATABLE READ")
     try:
         with engine.connect() as connection:
@@ -354,6 +355,16 @@ def _pg_backup(url: URL, target: Path) -> Manifest:
             command = [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--file", str(target)]
             _run([*command, *arguments], environment)
             return _manifest(connection, "postgresql", _file_sha256(target))
+    finally:
+        engine.dispose()
+
+
+def _seal_pending_entries(url: URL) -> None:
+    """Seal what the writers left pending, so the manifest's chain covers the whole log (in read
+    committed: a sealer must see the tail committed while it waited for the chain's lock)."""
+    engine = create_engine(url)
+    try:
+        seal_all(engine)
     finally:
         engine.dispose()
 

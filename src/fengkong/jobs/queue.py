@@ -41,6 +41,7 @@ from fengkong.auth.actor import Actor
 from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.jobs import consumer, periodic
+from fengkong.jobs.audit_seal import SealLoop
 from fengkong.jobs.consumer import DEFAULT_WINDOW, PassSummary
 from fengkong.jobs.loop import BackgroundLoop
 from fengkong.kit.time import utcnow
@@ -248,8 +249,9 @@ def run_worker(
     stop_when_idle: bool = False,
     stalled_after: float = STALLED_AFTER,
 ) -> None:
-    """One ``fengkong worker`` process: a dispatcher thread and a procrastinate worker that
-    sends a heartbeat every ``stalled_after / 5`` seconds and defers the periodic daily jobs."""
+    """One ``fengkong worker`` process: a dispatcher thread, the audit chain's sealer and a
+    procrastinate worker that sends a heartbeat every ``stalled_after / 5`` seconds and defers
+    the periodic daily jobs."""
     loop = (
         DispatchLoop(
             _database(url), interval_seconds=dispatch_interval, stalled_after=stalled_after
@@ -259,6 +261,8 @@ def run_worker(
     )
     if loop is not None:
         loop.start()
+    sealer = SealLoop(_database(url).engine)
+    sealer.start()
     try:
         make_app(url).run_worker(
             queues=[QUEUE, periodic.QUEUE],
@@ -269,6 +273,7 @@ def run_worker(
             stalled_worker_timeout=stalled_after,
         )
     finally:
+        sealer.stop()
         if loop is not None:
             loop.stop()
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
-from fengkong.audit.chain import verify_chain
 from fengkong.audit.models import AuditEntry
 from tests import factories
+from tests.recorded import sealed_chain
 
 
 def _entries(session: Session) -> int:
@@ -32,7 +32,7 @@ def test_entries_of_the_block_are_appended_when_it_ends(session: Session) -> Non
         select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(3)
     ).all()
     assert list(reversed(actions)) == ["create", "export", "update"]
-    assert verify_chain(session.connection()).intact
+    assert sealed_chain(session).intact
 
 
 def test_a_block_that_fails_appends_nothing(session: Session) -> None:
@@ -49,4 +49,4 @@ def test_a_block_that_fails_appends_nothing(session: Session) -> None:
         failing_batch()
     recorders.record_action(session, action="export", entity_type="customers", entity_id="*")
     assert _entries(session) == before + 1
-    assert verify_chain(session.connection()).intact
+    assert sealed_chain(session).intact

@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fengkong.audit.chain import verify_chain
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
 from fengkong.credit_checks import service as checks_service
@@ -28,6 +27,7 @@ from tests.integration.credit_checks.conftest import DAY, MANAGER, World, run_ch
 from tests.integration.limits.conftest import TODAY, cny, graded_customer
 from tests.integration.models.training import lab_data, scorecard_run
 from tests.personas import Personas
+from tests.recorded import sealed_chain
 from tests.web.conftest import SignedIn, new_browser, signed_in
 
 __all__ = ["lab_data", "new_browser", "scorecard_run", "signed_in", "world"]
@@ -51,8 +51,7 @@ def _as(session: Session, actor: Actor) -> Actor:
 
 
 def _assert_chain_intact(session: Session) -> None:
-    session.flush()
-    report = verify_chain(session.connection())
+    report = sealed_chain(session)
     assert report.intact, report.broken
 
 

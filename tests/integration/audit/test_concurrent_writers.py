@@ -1,5 +1,6 @@
-"""Twenty writers committing audited work at the same moment, with real connections and commits:
-the chain neither forks nor breaks, and every entry is in it."""
+"""Twenty writers committing audited work at the same moment while two sealers link it into the
+chain, with real connections and commits: the chain neither forks nor breaks, and every entry is
+in it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fengkong import recorders
-from fengkong.audit.chain import verify_chain
+from fengkong.audit.chain import seal_all, seal_pending, verify_chain
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
 from fengkong.database import open_database, upgrade
@@ -57,14 +58,30 @@ def _write(database: Database, writer: int, start: threading.Barrier) -> None:
             customer.name_en = f"Concurrent Writer {serial}"
 
 
+def _seal_until(database: Database, done: threading.Event, wait: bool) -> int:
+    """A background sealer's passes, as fast as they come, until the writers are done."""
+    sealed = 0
+    while not done.is_set():
+        with database.engine.begin() as connection:
+            sealed += seal_pending(connection, wait=wait, limit=7)
+    return sealed
+
+
 def test_twenty_concurrent_writers_leave_one_unbroken_chain(committed_database: Database) -> None:
     with committed_database.engine.connect() as connection:
         existing = connection.scalar(select(func.count()).select_from(AuditEntry)) or 0
     start = threading.Barrier(WRITERS)
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+    writing = threading.Event()
+    with ThreadPoolExecutor(max_workers=WRITERS + 2) as pool:
+        sealers = [
+            pool.submit(_seal_until, committed_database, writing, wait) for wait in (True, False)
+        ]
         futures = [pool.submit(_write, committed_database, n, start) for n in range(WRITERS)]
-    for future in futures:
-        future.result()
+        for future in futures:
+            future.result()
+        writing.set()
+        sealed_meanwhile = sum(sealer.result() for sealer in sealers)
+    sealed_after = seal_all(committed_database.engine)
 
     with committed_database.engine.connect() as connection:
         forks = connection.execute(
@@ -77,7 +94,12 @@ def test_twenty_concurrent_writers_leave_one_unbroken_chain(committed_database: 
             )
         )
 
+    written = WRITERS * ROUNDS * ENTRIES_PER_ROUND
     assert forks == []
     assert report.intact, report.broken
-    assert report.checked == existing + WRITERS * ROUNDS * ENTRIES_PER_ROUND
+    assert report.pending == 0
+    assert report.checked == existing + written
+    if committed_database.engine.dialect.name == "postgresql":
+        assert sealed_meanwhile > 0
+        assert sealed_meanwhile + sealed_after == written
     assert writers == WRITERS

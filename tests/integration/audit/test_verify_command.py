@@ -95,6 +95,37 @@ def test_verify_passes_then_names_the_changed_entry(configured_url: str) -> None
     assert from_after.exit_code == 0, from_after.output
 
 
+def test_seal_links_what_is_pending_and_verify_seals_first_unless_told_not_to(
+    configured_url: str,
+) -> None:
+    _record(configured_url, 3)
+    pending = 3 if sa.make_url(configured_url).get_backend_name() == "postgresql" else 0
+
+    read_only = runner.invoke(app, ["audit", "verify", "--no-seal"])
+    assert read_only.exit_code == 0, read_only.output
+    assert f"audit chain intact: {3 - pending} entries verified" in read_only.output
+    assert (f"{pending} entries pending, not verified" in read_only.output) == bool(pending)
+
+    sealed = runner.invoke(app, ["audit", "seal"])
+    assert sealed.exit_code == 0, sealed.output
+    assert f"sealed {pending} pending audit entries" in sealed.output
+
+    _record(configured_url, 2)
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "audit chain intact: 5 entries verified" in verified.output
+    assert "pending" not in verified.output
+
+
+def test_verify_from_an_entry_outside_the_chain_is_refused(configured_url: str) -> None:
+    _record(configured_url, 1)
+
+    missing = runner.invoke(app, ["audit", "verify", "--from-id", "999999"])
+
+    assert missing.exit_code == 2
+    assert "audit entry 999999 is not in the chain" in missing.output
+
+
 def test_the_migration_chains_existing_entries_and_makes_the_log_append_only(
     empty_url: str,
 ) -> None:

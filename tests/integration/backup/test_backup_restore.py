@@ -35,6 +35,8 @@ def demo_url(
         upgrade(url)
         loaded = runner.invoke(app, ["demo", "--customers", "4", "--as-of", "2026-06-30"])
         assert loaded.exit_code == 0, loaded.output
+        sealed = runner.invoke(app, ["audit", "seal"])  # what the background sealer does
+        assert sealed.exit_code == 0, sealed.output
         yield url
         get_settings.cache_clear()
 
@@ -153,6 +155,28 @@ def test_a_backup_of_the_other_backend_is_refused(demo_url: str, tmp_path: Path)
 
     with pytest.raises(service.BackupError, match=f"backup is of a {manifest.backend} database"):
         service.restore(other, target)
+
+
+def test_a_backup_seals_pending_entries_so_its_chain_covers_the_whole_log(
+    demo_url: str, tmp_path: Path
+) -> None:
+    database = open_database(demo_url)
+    try:
+        with database.session_scope(actor=Actor.system("late-writer")) as session:
+            recorders.record_action(
+                session, action="export", entity_type="customers", entity_id="*"
+            )
+    finally:
+        database.dispose()
+
+    written = _checksums(demo_url)["audit_log"].rows
+
+    saved = runner.invoke(app, ["backup", str(tmp_path / "fengkong.backup")])
+
+    assert saved.exit_code == 0, saved.output
+    manifest = service.check_backup(tmp_path / "fengkong.backup")
+    assert manifest.audit_entries == written
+    assert manifest.audit_break is None
 
 
 def test_a_database_with_a_broken_chain_is_still_backed_up_and_restored_as_it_was(

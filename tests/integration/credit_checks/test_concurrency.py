@@ -17,7 +17,6 @@ from sqlalchemy import func, select, text
 
 from fengkong import recorders
 from fengkong.app import create_app
-from fengkong.audit.chain import CHAIN_LOCK_KEY
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
@@ -156,40 +155,52 @@ def test_a_check_waiting_too_long_for_the_customer_answers_customer_busy(
             waiter.close()
 
 
-def test_a_check_that_cannot_get_the_audit_chain_answers_busy_and_its_retry_succeeds(
+def test_a_check_waiting_on_an_uncommitted_order_number_answers_busy_and_its_retry_succeeds(
     committed: Database, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The lock timeout a check sets for its customer bounds its wait for the audit chain at
-    commit too: a stuck chain answers 503 with Retry-After, not a 500, and stores nothing, so
-    the ERP's retry of the same order is checked afresh."""
+    """The lock timeout a check sets for its customer bounds every later wait of its transaction:
+    here its order insert waits on another transaction's uncommitted order of the same number. It
+    answers 503 with Retry-After, not a 500, and stores nothing, so the ERP's retry of the same
+    order is checked afresh once the other transaction has gone."""
     if committed.engine.dialect.name != "postgresql":
-        pytest.skip("the chain's lock is a PostgreSQL advisory lock (SQLite: BEGIN IMMEDIATE)")
+        pytest.skip("SQLite's writers wait for the database's write lock (BEGIN IMMEDIATE)")
     monkeypatch.setattr(repository, "LOCK_TIMEOUT", "200ms")
     system = Actor.system("test")
     with committed.session_scope(actor=system) as session:
-        customer = Customer(
-            uscc=make_uscc(79), name="链锁测试有限公司", industry_code="F51", region_code="310000"
+        customer, other = (
+            Customer(uscc=make_uscc(serial), name=name, industry_code="F51", region_code="310000")
+            for serial, name in ((79, "单号等待测试有限公司"), (80, "另一家测试有限公司"))
         )
-        session.add(customer)
+        session.add_all([customer, other])
         auth_service.create_user(
             session, system, username="erp", role=Role.CREDIT_ANALYST, password=None
         )
         token = auth_service.create_token(session, system, username="erp", name="ERP")
         configs.ensure_active(session)
         session.flush()
-        customer_id = customer.id
+        customer_id, other_id = customer.id, other.id
     world.limit(customer_id, "100000.00")
     headers = {"Authorization": f"Bearer {token}"}
-    body = {"order_id": "SO-CHAIN", "customer_id": customer_id, "amount": "1000", "currency": "CNY"}
+    body = {"order_id": "SO-WAIT", "customer_id": customer_id, "amount": "1000", "currency": "CNY"}
 
     with TestClient(create_app(database=committed, settings=get_settings())) as client:
         client.get("/api/v1/me", headers=headers)  # the token's first use, touched and committed
-        with committed.engine.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-            try:
-                busy = client.post("/api/v1/credit-checks", json=body, headers=headers)
-            finally:
-                holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": CHAIN_LOCK_KEY})
+        holder = committed.session_factory()
+        holder.info["actor"] = system
+        try:
+            holder.add(
+                Order(
+                    customer_id=other_id,
+                    order_number="SO-WAIT",
+                    ordered_on=DAY,
+                    amount=Money.of("500.00", "CNY"),
+                )
+            )
+            holder.flush()
+            busy = client.post("/api/v1/credit-checks", json=body, headers=headers)
+        finally:
+            holder.rollback()
+            holder.close()
         retried = client.post("/api/v1/credit-checks", json=body, headers=headers)
 
     assert busy.status_code == 503, busy.text
