@@ -15,14 +15,29 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.db import Database
 from fengkong.errors import NotAuthenticated
+from fengkong.i18n import negotiate_locale
 from fengkong.kit.provenance import DataSource, Provenance
+from fengkong.settings import Locale, Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `fengkong token create`")
 
 
-def get_database(request: Request) -> Database:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, a hop that costs more than the work itself on the credit check's hot path.
+
+
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
+
+
+async def caller_locale(request: Request) -> Locale:
+    """The language the client asks for (``Accept-Language``), else the deployment's."""
+    settings: Settings = request.app.state.settings
+    return negotiate_locale(request.headers.get("accept-language"), settings.default_locale)
+
+
+CallerLocale = Annotated[Locale, Depends(caller_locale)]
 
 
 def unit_of_work(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -50,7 +65,7 @@ def bearer_actor(
 
 
 class ApiPermission(RequirePermission):
-    def __call__(self, actor: Annotated[Actor, Depends(bearer_actor)]) -> Actor:
+    async def __call__(self, actor: Annotated[Actor, Depends(bearer_actor)]) -> Actor:
         return self.check(actor)
 
 

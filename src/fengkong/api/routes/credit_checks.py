@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from fengkong.api.deps import DbSession, requires
+from fengkong.api.deps import CallerLocale, DbSession, requires
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -29,9 +29,7 @@ from fengkong.credit_checks.schemas import (
     SimulationOut,
 )
 from fengkong.credit_checks.status import HoldStatus
-from fengkong.i18n import negotiate_locale
 from fengkong.kit.money import Money
-from fengkong.settings import Locale, Settings
 
 router = APIRouter(tags=["credit checks"], route_class=IdempotentRoute)
 
@@ -39,14 +37,6 @@ Reader = Annotated[Actor, requires(Permission.CREDIT_CHECKS_READ)]
 Checker = Annotated[Actor, writes(Permission.CREDIT_CHECKS_RUN)]
 Decider = Annotated[Actor, writes(Permission.CREDIT_CHECKS_DECIDE)]
 Configurer = Annotated[Actor, writes(Permission.CREDIT_CHECKS_CONFIGURE)]
-
-
-def caller_locale(request: Request) -> Locale:
-    settings: Settings = request.app.state.settings
-    return negotiate_locale(request.headers.get("accept-language"), settings.default_locale)
-
-
-CallerLocale = Annotated[Locale, Depends(caller_locale)]
 
 
 @router.post(

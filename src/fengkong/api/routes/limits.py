@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from fengkong.api.deps import DbSession, requires
+from fengkong.api.deps import CallerLocale, DbSession, requires
 from fengkong.api.etags import ExpectedVersion, tag
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
@@ -19,7 +19,6 @@ from fengkong.config_versions import (
     ConfigVersionOut,
     ConfigVersionYamlOut,
 )
-from fengkong.i18n import negotiate_locale
 from fengkong.limits import configs, service
 from fengkong.limits.schemas import (
     BlockIn,
@@ -37,7 +36,6 @@ from fengkong.limits.schemas import (
     WithdrawIn,
 )
 from fengkong.limits.status import BlockStatus, RequestStatus
-from fengkong.settings import Locale, Settings
 
 router = APIRouter(tags=["limits"], route_class=IdempotentRoute)
 
@@ -46,14 +44,6 @@ Requester = Annotated[Actor, writes(Permission.LIMITS_REQUEST)]
 Approver = Annotated[Actor, writes(Permission.LIMITS_APPROVE)]
 Blocker = Annotated[Actor, writes(Permission.BLOCKS_WRITE)]
 PolicyAdmin = Annotated[Actor, writes(Permission.LIMITS_WRITE)]
-
-
-def caller_locale(request: Request) -> Locale:
-    settings: Settings = request.app.state.settings
-    return negotiate_locale(request.headers.get("accept-language"), settings.default_locale)
-
-
-CallerLocale = Annotated[Locale, Depends(caller_locale)]
 
 
 @router.get("/customers/{customer_id}/limit", response_model=CustomerLimitOut)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, status
 
-from fengkong.api.deps import DbSession, requires
+from fengkong.api.deps import CallerLocale, DbSession, requires
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -17,7 +17,6 @@ from fengkong.config_versions import (
     ConfigVersionOut,
     ConfigVersionYamlOut,
 )
-from fengkong.i18n import negotiate_locale
 from fengkong.risk import configs, service
 from fengkong.risk.configs import ConfigKind
 from fengkong.risk.schemas import (
@@ -29,22 +28,12 @@ from fengkong.risk.schemas import (
     RiskOut,
     WhatIfIn,
 )
-from fengkong.settings import Locale, Settings
 
 router = APIRouter(tags=["risk"], route_class=IdempotentRoute)
 
 Reader = Annotated[Actor, requires(Permission.RISK_READ)]
 Scorer = Annotated[Actor, writes(Permission.RISK_WRITE)]
 Assessor = Annotated[Actor, writes(Permission.RISK_ASSESS)]
-
-
-def caller_locale(request: Request) -> Locale:
-    """The language the client asks for (``Accept-Language``), else the deployment's."""
-    settings: Settings = request.app.state.settings
-    return negotiate_locale(request.headers.get("accept-language"), settings.default_locale)
-
-
-CallerLocale = Annotated[Locale, Depends(caller_locale)]
 
 
 @router.get("/customers/{customer_id}/risk", response_model=RiskOut)
