@@ -83,6 +83,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes: one per core on PostgreSQL (the load benchmark runs two on two "
+            "cores); the background threads run once, in this process.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web UI and the REST API.
 
@@ -114,6 +122,7 @@ def serve(
             host=host,
             port=port,
             reload=reload,
+            workers=None if reload else workers,
             log_config=None,
         )
     finally:
