@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Annotated
 
 import typer
@@ -11,6 +9,7 @@ import typer
 from fengkong import database as database_module
 from fengkong.audit.chain import seal_all, verify_chain
 from fengkong.jobs.audit_seal import SealLoop
+from fengkong.jobs.loop import run_until_terminated
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -30,24 +29,12 @@ def seal(
     database = database_module.open_database()
     try:
         if follow:
-            _follow(SealLoop(database.engine))
+            run_until_terminated(SealLoop(database.engine))
             return
         sealed = seal_all(database.engine)
     finally:
         database.dispose()
     typer.echo(f"sealed {sealed:,} pending audit entries")
-
-
-def _follow(loop: SealLoop) -> None:
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    loop.start()
-    try:
-        stopping.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        loop.stop()
 
 
 @audit_app.command("verify")

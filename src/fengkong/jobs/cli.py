@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Annotated
 
 import typer
@@ -57,17 +55,10 @@ def worker(
         )
         return
     from fengkong.jobs.embedded import StreamLoop
+    from fengkong.jobs.loop import run_until_terminated
 
     loop = StreamLoop(open_database(url), interval_seconds=interval)
     if burst:
         typer.echo(f"applied {loop.drain()} event(s)")
         return
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    loop.start()
-    try:
-        stopping.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        loop.stop()
+    run_until_terminated(loop)

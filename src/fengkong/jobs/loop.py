@@ -5,6 +5,7 @@ what the step asks, and stops on request; a failing step is logged and retried l
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 logger = logging.getLogger(__name__)
@@ -50,3 +51,17 @@ class BackgroundLoop:
             except Exception:
                 logger.exception(self.failure)
                 wait = self.interval_seconds
+
+
+def run_until_terminated(loop: BackgroundLoop) -> None:
+    """Run ``loop`` as a command's foreground work: until SIGTERM (a service manager's stop) or
+    Ctrl-C, then stop it cleanly."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    loop.start()
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.stop()

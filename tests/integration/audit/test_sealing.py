@@ -69,6 +69,17 @@ def _chain_columns(database: Database, entry_id: int) -> tuple[int | None, str |
     return row.chain_position, row.prev_hash, row.entry_hash
 
 
+def _pending_after_waiting(database: Database, *, seconds: float) -> int:
+    """Pending entries once a sealer running elsewhere has sealed them all, or the time is up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with database.engine.connect() as connection:
+            pending = pending_entries(connection)
+        if pending == 0 or time.monotonic() > deadline:
+            return pending
+        time.sleep(0.05)
+
+
 def test_a_writer_does_not_wait_for_a_sealer_holding_the_chain(database: Database) -> None:
     seal_all(database.engine)
     with database.engine.connect() as sealer:
@@ -151,13 +162,7 @@ def test_the_background_loops_of_two_processes_seal_what_is_committed(database: 
     try:
         for number in range(5):
             _record(database, f"loop-{number}")
-        deadline = time.monotonic() + 10
-        while True:
-            with database.engine.connect() as connection:
-                pending = pending_entries(connection)
-            if pending == 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        pending = _pending_after_waiting(database, seconds=10)
     finally:
         for loop in loops:
             loop.stop()
@@ -176,13 +181,7 @@ def test_seal_follow_keeps_sealing_until_terminated(database: Database) -> None:
     try:
         for number in range(3):
             _record(database, f"follow-{number}")
-        deadline = time.monotonic() + 20
-        while True:
-            with database.engine.connect() as connection:
-                pending = pending_entries(connection)
-            if pending == 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        pending = _pending_after_waiting(database, seconds=20)
     finally:
         follower.terminate()
         exit_code = follower.wait(timeout=30)
