@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 import polars as pl
 
@@ -14,6 +15,12 @@ from fengkong.scoring.features.external import external_features
 from fengkong.scoring.features.trading import trading_features
 from fengkong.scoring.ledgers import Ledgers
 
+IN_MEMORY_CUSTOMERS = 2_000
+"""Up to this many customers (an event consumer's job, say) the plans run on polars' in-memory
+engine: the default ("auto", as slow as the streaming engine here) cost 12–16 ms more a call
+(23 against 10 ms for 14 customers, 28 against 12 ms for 2,000), for the same features up to
+the last bit of a sum. Larger books keep the default (not measured against it)."""
+
 
 def compute_features(ledgers: Ledgers, as_of: date, context: ContextTables) -> pl.DataFrame:
     """One row per customer of ``ledgers.customers`` (sorted by customer_id): ``customer_id``,
@@ -22,9 +29,14 @@ def compute_features(ledgers: Ledgers, as_of: date, context: ContextTables) -> p
     Only data known at ``as_of`` is read; see docs/features.md for each feature's rule.
     """
     ledgers.validate()
+    engine: Literal["in-memory", "auto"] = (
+        "in-memory" if ledgers.customers.height <= IN_MEMORY_CUSTOMERS else "auto"
+    )
     # Collected once: the limit utilisation reuses its open receivables, and polars would
     # otherwise plan the expensive invoice-allocation join twice.
-    payments = payment.payment_features(ledgers.invoices, ledgers.allocations, as_of).collect()
+    payments = payment.payment_features(ledgers.invoices, ledgers.allocations, as_of).collect(
+        engine=engine
+    )
     groups = (
         financial.financial_features(ledgers.statements, as_of),
         payments.lazy(),
@@ -46,5 +58,5 @@ def compute_features(ledgers: Ledgers, as_of: date, context: ContextTables) -> p
     return (
         frame.select("customer_id", *(pl.col(name).cast(pl.Float64) for name in FEATURE_NAMES))
         .sort("customer_id")
-        .collect()
+        .collect(engine=engine)
     )
