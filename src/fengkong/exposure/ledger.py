@@ -9,7 +9,8 @@ their allocations. Ageing is measured as of the date asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -39,9 +40,19 @@ from sqlalchemy.orm import Session
 from fengkong.contracts.models import Contract
 from fengkong.contracts.status import ContractStatus
 from fengkong.customers.models import Customer, RelatedParty
-from fengkong.exposure.ageing import BUCKETS, DPD_1_30, DPD_31_60, DPD_61_90, DPD_90_PLUS, NOT_DUE
+from fengkong.exposure.ageing import (
+    BUCKETS,
+    DPD_1_30,
+    DPD_31_60,
+    DPD_61_90,
+    DPD_90_PLUS,
+    NOT_DUE,
+    bucket_of,
+    days_past_due,
+)
 from fengkong.exposure.models import ExposureSnapshot, FxRate, InvoiceDispute, Mitigant
 from fengkong.exposure.status import DisputeStatus, MitigantKind, MitigantStatus
+from fengkong.ledger_rows import LedgerRows
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
@@ -360,6 +371,52 @@ def bucket_totals(
             BucketRow(customer_id, currency, name, int(outstanding), int(disputed or 0), oldest)
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A customer's open balance in one currency and ageing bucket (``BucketRow`` without the
+    disputes, which a snapshot does not keep)."""
+
+    customer_id: int
+    currency: str
+    bucket: str
+    outstanding: int
+
+
+def balances_in(rows: LedgerRows, as_of: date, customer_ids: Collection[int]) -> list[Balance]:
+    """``bucket_totals``'s balances of ``customer_ids`` from a stream job's shared rows."""
+    wanted = set(customer_ids)
+    totals: dict[tuple[int, str, str], int] = defaultdict(int)
+    for row in rows.invoices:
+        if (
+            row.customer_id in wanted
+            and row.status == InvoiceStatus.OPEN
+            and row.outstanding_minor > 0
+        ):
+            bucket = bucket_of(days_past_due(row.due_date, as_of))
+            totals[row.customer_id, row.currency, bucket] += row.outstanding_minor
+    return [Balance(*key, outstanding) for key, outstanding in totals.items()]
+
+
+def orders_and_unapplied_in(rows: LedgerRows, customer_ids: Collection[int]) -> list[AmountRow]:
+    """``orders_and_unapplied`` of ``customer_ids`` from a stream job's shared rows."""
+    wanted = set(customer_ids)
+    orders: dict[tuple[int, str], int] = defaultdict(int)
+    for row in rows.orders:
+        if row.customer_id in wanted and row.status in (OrderStatus.OPEN, OrderStatus.SHIPPED):
+            orders[row.customer_id, row.currency] += row.amount_minor
+    allocated: dict[int, int] = defaultdict(int)
+    for row in rows.allocations:
+        allocated[row.payment_id] += row.amount_minor
+    unapplied: dict[tuple[int, str], int] = defaultdict(int)
+    for row in rows.payments:
+        if row.customer_id in wanted:
+            unapplied[row.customer_id, row.currency] += row.amount_minor - allocated[row.id]
+    return [
+        *(AmountRow(ORDERS, *key, amount) for key, amount in orders.items()),
+        *(AmountRow(UNAPPLIED, *key, amount) for key, amount in unapplied.items()),
+    ]
 
 
 def customers(session: Session, customer_ids: Sequence[int] | None = None) -> list[CustomerRow]:

@@ -65,6 +65,7 @@ from fengkong.exposure.status import (
 )
 from fengkong.kit.money import Money, MoneyError, currency_exponent, normalise_currency
 from fengkong.kit.time import business_today, utcnow
+from fengkong.ledger_rows import LedgerRows
 from fengkong.receivables import service as receivables_service
 from fengkong.receivables.status import InvoiceStatus
 from fengkong.records import (
@@ -398,12 +399,22 @@ def _province(region_code: str | None) -> str:
 
 
 def _books(
-    session: Session, day: date, config: LgdConfig, customer_ids: Sequence[int] | None = None
+    session: Session,
+    day: date,
+    config: LgdConfig,
+    customer_ids: Sequence[int] | None = None,
+    rows: LedgerRows | None = None,
 ) -> tuple[dict[int, _Book], _Converter]:
     """Every customer's (or the named ones') ledger totals in the credit currency, from four
-    set-based aggregate queries (a fifth reads exchange rates for foreign currencies)."""
-    buckets = ledger.bucket_totals(session, day, customer_ids)
-    amounts = ledger.orders_and_unapplied(session, customer_ids)
+    set-based aggregate queries (a fifth reads exchange rates for foreign currencies); two of
+    them summed from ``rows`` instead, a stream job's shared read of the customers named."""
+    buckets: Sequence[ledger.BucketRow | ledger.Balance]
+    if rows is None or customer_ids is None:
+        buckets = ledger.bucket_totals(session, day, customer_ids)
+        amounts = ledger.orders_and_unapplied(session, customer_ids)
+    else:
+        buckets = ledger.balances_in(rows, day, customer_ids)
+        amounts = ledger.orders_and_unapplied_in(rows, customer_ids)
     commitments = ledger.contract_commitments(session, day, customer_ids)
     mitigants = ledger.mitigants_in_force(session, day, customer_ids)
     convert_to = _converter(
@@ -609,13 +620,19 @@ def refresh_exposures(
     *,
     customer_ids: Collection[int] | None = None,
     as_of: date | None = None,
+    rows: LedgerRows | None = None,
 ) -> int:
     """Recompute the exposure snapshot of the customers named (default: every customer not
     archived) with ageing as of ``as_of`` (default: today); how many were written. The reads
     and the ``compose`` are ``portfolio_exposure``'s, so the dashboard and the API agree.
-    Customers with nothing owed get a row of zeros: computed, not missing."""
+    Customers with nothing owed get a row of zeros: computed, not missing. ``rows``: a stream
+    job's shared read of these customers on that day, which their balances are summed from."""
     auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
     day = as_of or _today()
+    if rows is not None and (
+        customer_ids is None or not set(customer_ids) <= rows.customer_ids or rows.as_of != day
+    ):
+        raise ValueError("the shared rows are not of the customers and the day asked")
     config = shipped()
     moment = utcnow()
     wanted = None if customer_ids is None else sorted(set(customer_ids))
@@ -629,17 +646,17 @@ def refresh_exposures(
         customers = ledger.customers(session, part)
         if not customers:
             continue
-        books, _ = _books(session, day, config, part)
-        rows = []
+        books, _ = _books(session, day, config, part, rows)
+        snapshots = []
         for customer in sorted(customers, key=lambda row: row.customer_id):
             book = books.get(customer.customer_id) or _Book()
-            rows.append(
+            snapshots.append(
                 _snapshot_row(
                     customer.customer_id, book, _composed(book, customer, config), day, moment
                 )
             )
-        _upsert_snapshots(session, rows)
-        written += len(rows)
+        _upsert_snapshots(session, snapshots)
+        written += len(snapshots)
     session.flush()
     return written
 

@@ -36,6 +36,7 @@ from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.kit.time import business_today, utcnow
+from fengkong.ledger_rows import read_ledger_rows
 from fengkong.monitoring import service as monitoring_service
 from fengkong.risk import service as risk_service
 from fengkong.risk.models import ConsumerPosition, ScoreTrigger
@@ -259,15 +260,25 @@ def apply_customers(
         return ApplySummary(customers=0, events=0, skipped=skipped)
     existing = sorted(c for c, found in pending.items() if found.customer_exists)
     if existing:
+        # Scoring, the rules and exposure read the same ledgers: once for the three. Their own
+        # writes (scores, alerts, snapshots) change none of these rows.
+        rows = read_ledger_rows(session, existing, as_of=day)
         with recorders.audit_at_end(session):
             risk_service.score_customers(
-                session, actor, customer_ids=existing, as_of=day, trigger=ScoreTrigger.CHANGED
+                session,
+                actor,
+                customer_ids=existing,
+                as_of=day,
+                trigger=ScoreTrigger.CHANGED,
+                rows=rows,
             )
             monitoring_service.evaluate_customers(
-                session, actor, customer_ids=existing, as_of=day, now=moment
+                session, actor, customer_ids=existing, as_of=day, now=moment, rows=rows
             )
             # The events that change a score change exposure too: the dashboard sums these rows.
-            exposure_service.refresh_exposures(session, actor, customer_ids=existing, as_of=day)
+            exposure_service.refresh_exposures(
+                session, actor, customer_ids=existing, as_of=day, rows=rows
+            )
     batches = []
     for customer_id, found in sorted(pending.items()):
         position = positions[customer_id]

@@ -8,14 +8,18 @@ evaluation of the whole book needs a handful of set queries. Grades come through
 ``risk.service.ratings_of`` and overdue reviews through ``reviews.service.overdue_by_customer``.
 Amounts count CNY records only (invoices, orders, limits, legal
 event amounts): other currencies are left out, not converted (a known gap, docs/monitoring.md).
+A stream job passes the ledger rows it read once for scoring, the rules and exposure
+(``fengkong.ledger_rows``): its customers' invoices, payments, orders, statements, credit reports
+and legal events come from those, filtered here as the SQL below would filter them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -24,6 +28,7 @@ from sqlalchemy.orm import Session
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.financials.models import FinancialStatement
+from fengkong.ledger_rows import LedgerRows
 from fengkong.legal_events.models import LegalEvent
 from fengkong.limits.models import CreditLimit
 from fengkong.limits.status import LimitStatus
@@ -72,20 +77,66 @@ def _rows(
         yield from session.execute(query)
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where the rows of the customers asked come from: ``held`` from a stream job's shared
+    read (filtered here as the SQL would), ``rest`` by SQL (``None``: everyone)."""
+
+    shared: LedgerRows | None
+    held: frozenset[int]
+    rest: Sequence[int] | None
+
+    @classmethod
+    def of(cls, ids: Sequence[int] | None, shared: LedgerRows | None, as_of: date) -> _Source:
+        if ids is None or shared is None or shared.as_of != as_of:
+            return cls(None, frozenset(), ids)
+        held, rest = shared.split(ids)
+        return cls(shared, held, rest)
+
+    def shared_rows(self, table: str) -> Iterable[Any]:
+        if self.shared is None:
+            return ()
+        rows: Sequence[Any] = getattr(self.shared, table)
+        return (row for row in rows if row.customer_id in self.held)
+
+    def rows(
+        self,
+        session: Session,
+        table: str,
+        keep: Callable[[Any], bool],
+        statement: Select[*tuple[Any, ...]],
+        column: Any,
+    ) -> Iterator[Any]:
+        """The shared rows that ``keep`` accepts, then the SQL rows of the rest."""
+        held = (row for row in self.shared_rows(table) if keep(row))
+        return chain(held, _rows(session, statement, column, self.rest))
+
+
 Profiles = Mapping[int, tuple[str | None, str | None]]
 """Customer → its industry and region codes."""
 
 
-def customer_profiles_of(session: Session, customer_ids: Sequence[int] | None) -> Profiles:
+def customer_profiles_of(
+    session: Session,
+    customer_ids: Sequence[int] | None,
+    shared: LedgerRows | None = None,
+) -> Profiles:
     """The customers to evaluate — those asked that exist and are not archived (all when
-    None) — with their profiles: an evaluation needs both, and reads them in one statement."""
+    None) — with their profiles: an evaluation needs both, and reads them in one statement
+    (none for the customers of ``shared``)."""
     statement = select(Customer.id, Customer.industry_code, Customer.region_code).where(
         Customer.archived_at.is_(None)
     )
-    return {
-        row.id: (row.industry_code, row.region_code)
-        for row in _rows(session, statement, Customer.id, customer_ids)
-    }
+    found: dict[int, tuple[str | None, str | None]] = {}
+    rest = customer_ids
+    if shared is not None and customer_ids is not None:
+        held, rest = shared.split(customer_ids)
+        for row in shared.customers:
+            if row.id in held and row.archived_at is None:
+                found[row.id] = (row.industry_code, row.region_code)
+    for row in _rows(session, statement, Customer.id, rest):
+        found[row.id] = (row.industry_code, row.region_code)
+    return found
 
 
 @dataclass(slots=True)
@@ -103,9 +154,7 @@ class _Invoice:
         return max(self.amount - sum(amount for paid_on, amount in self.paid if paid_on <= day), 0)
 
 
-def _invoices(
-    session: Session, ids: Sequence[int] | None, as_of: date
-) -> dict[int, list[_Invoice]]:
+def _invoices(session: Session, source: _Source, as_of: date) -> dict[int, list[_Invoice]]:
     since = as_of - timedelta(days=INVOICE_LOOKBACK_DAYS)
     statement = (
         select(
@@ -122,8 +171,16 @@ def _invoices(
         .where(Invoice.issue_date <= as_of)
         .where(or_(Invoice.issue_date > since, Invoice.status == InvoiceStatus.OPEN))
     )
+
+    def kept(row: Any) -> bool:
+        return bool(
+            row.currency == CURRENCY
+            and row.issue_date <= as_of
+            and (row.issue_date > since or row.status == InvoiceStatus.OPEN)
+        )
+
     by_id: dict[int, _Invoice] = {}
-    for row in _rows(session, statement, Invoice.customer_id, ids):
+    for row in source.rows(session, "invoices", kept, statement, Invoice.customer_id):
         by_id[row.id] = _Invoice(
             row.customer_id, row.issue_date, row.due_date, row.amount_minor, row.status, []
         )
@@ -135,7 +192,17 @@ def _invoices(
         .where(Payment.paid_on <= as_of)
     )
     if by_id:
-        for row in _rows(session, allocations, Invoice.customer_id, ids):
+        if source.shared is not None:
+            for row in source.shared.allocations:
+                found = by_id.get(row.invoice_id)
+                if (
+                    found is not None
+                    and found.customer_id in source.held
+                    and row.payment_archived_at is None
+                    and row.paid_on <= as_of
+                ):
+                    found.paid.append((row.paid_on, row.amount_minor))
+        for row in _rows(session, allocations, Invoice.customer_id, source.rest):
             found = by_id.get(row.invoice_id)
             if found is not None:
                 found.paid.append((row.paid_on, row.amount_minor))
@@ -201,7 +268,7 @@ def _ledger(invoices: list[_Invoice], as_of: date) -> _Ledger:
 
 
 def _orders(
-    session: Session, ids: Sequence[int] | None, as_of: date
+    session: Session, source: _Source, as_of: date
 ) -> tuple[dict[int, list[list[int]]], dict[int, int]]:
     """Per customer, (count, amount) of each 30-day window back from ``as_of`` (window 0 is the
     last 30 days), and the amount of orders still open or shipped (exposure)."""
@@ -223,7 +290,15 @@ def _orders(
         lambda: [[0, 0] for _ in range(ORDER_WINDOWS)]
     )
     open_orders: dict[int, int] = defaultdict(int)
-    for row in _rows(session, statement, Order.customer_id, ids):
+
+    def kept(row: Any) -> bool:
+        return bool(
+            row.currency == CURRENCY
+            and row.ordered_on <= as_of
+            and (row.ordered_on > since or row.status in (OrderStatus.OPEN, OrderStatus.SHIPPED))
+        )
+
+    for row in source.rows(session, "orders", kept, statement, Order.customer_id):
         if row.status in (OrderStatus.OPEN, OrderStatus.SHIPPED):
             open_orders[row.customer_id] += row.amount_minor
         index = (as_of - row.ordered_on).days // WINDOW_DAYS
@@ -248,8 +323,12 @@ def _limits(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[in
     return found
 
 
+def _latest_first(row: Any) -> tuple[int, int, int]:
+    return (row.customer_id, -row.period_end.toordinal(), -row.period_months)
+
+
 def _statements(
-    session: Session, ids: Sequence[int] | None, as_of: date
+    session: Session, source: _Source, as_of: date
 ) -> dict[int, tuple[date, float | None]]:
     fs = FinancialStatement
     statement = (
@@ -259,7 +338,8 @@ def _statements(
         .order_by(fs.customer_id, fs.period_end.desc(), fs.period_months.desc())
     )
     found: dict[int, tuple[date, float | None]] = {}
-    for row in _rows(session, statement, fs.customer_id, ids):
+    held = sorted(source.shared_rows("statements"), key=_latest_first)
+    for row in chain(held, _rows(session, statement, fs.customer_id, source.rest)):
         if row.customer_id in found:
             continue
         ratio = None
@@ -284,9 +364,7 @@ def _scores(
     return found
 
 
-def _reports(
-    session: Session, ids: Sequence[int] | None, as_of: date
-) -> dict[int, list[AgencyRating]]:
+def _reports(session: Session, source: _Source, as_of: date) -> dict[int, list[AgencyRating]]:
     statement = (
         select(
             CreditReport.customer_id,
@@ -298,12 +376,16 @@ def _reports(
         .where(CreditReport.report_date <= as_of)
     )
     found: dict[int, list[AgencyRating]] = defaultdict(list)
-    for row in _rows(session, statement, CreditReport.customer_id, ids):
+    rows = chain(
+        source.shared_rows("credit_reports"),
+        _rows(session, statement, CreditReport.customer_id, source.rest),
+    )
+    for row in rows:
         found[row.customer_id].append(AgencyRating(row.agency, row.report_date, row.rating))
     return found
 
 
-def _legal(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int, list[LegalFact]]:
+def _legal(session: Session, source: _Source, as_of: date) -> dict[int, list[LegalFact]]:
     statement = (
         select(
             LegalEvent.id,
@@ -318,7 +400,11 @@ def _legal(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int
         .where(LegalEvent.occurred_on <= as_of)
     )
     found: dict[int, list[LegalFact]] = defaultdict(list)
-    for row in _rows(session, statement, LegalEvent.customer_id, ids):
+    rows = chain(
+        source.shared_rows("legal_events"),
+        _rows(session, statement, LegalEvent.customer_id, source.rest),
+    )
+    for row in rows:
         amount = row.amount_minor if row.currency in (None, CURRENCY) else None
         found[row.customer_id].append(
             LegalFact(row.id, str(row.event_type), row.occurred_on, amount, row.resolved_on)
@@ -384,9 +470,11 @@ def load_facts(
     as_of: date,
     every: bool = False,
     profiles: Profiles | None = None,
+    shared: LedgerRows | None = None,
 ) -> dict[int, CustomerFacts]:
     """The facts of ``customer_ids`` on ``as_of``; ``every`` reads without id filters (faster
-    when the ids are the whole book); ``profiles`` when the caller has read them already."""
+    when the ids are the whole book); ``profiles`` when the caller has read them already;
+    ``shared``, a stream job's read of the ledgers, for the rows of the customers it holds."""
     ids = sorted(customer_ids)
     if not ids:
         return {}
@@ -394,15 +482,16 @@ def load_facts(
     related = _related(session, filter_ids)
     party_ids = sorted({party for cid in ids for party, _ in related.get(cid, [])} - set(ids))
     ledger_ids: Sequence[int] | None = None if every else sorted({*ids, *party_ids})
-    invoices = _invoices(session, ledger_ids, as_of)
+    invoices = _invoices(session, _Source.of(ledger_ids, shared, as_of), as_of)
     ledgers = {cid: _ledger(items, as_of) for cid, items in invoices.items()}
     grades = _grades(session, sorted({*ids, *party_ids}))
-    windows, open_orders = _orders(session, filter_ids, as_of)
+    own = _Source.of(filter_ids, shared, as_of)
+    windows, open_orders = _orders(session, own, as_of)
     limits = _limits(session, filter_ids, as_of)
-    statements = _statements(session, filter_ids, as_of)
+    statements = _statements(session, own, as_of)
     scores = _scores(session, filter_ids, as_of)
-    reports = _reports(session, filter_ids, as_of)
-    legal = _legal(session, filter_ids, as_of)
+    reports = _reports(session, own, as_of)
+    legal = _legal(session, own, as_of)
     if profiles is None:
         profiles = _profiles(session, ids)
     reviews_due = _reviews_overdue(session, filter_ids, as_of)

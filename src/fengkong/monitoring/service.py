@@ -34,6 +34,7 @@ from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFa
 from fengkong.i18n import N_, Message
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.money import Money
+from fengkong.ledger_rows import LedgerRows
 from fengkong.limits import service as limits_service
 from fengkong.limits.status import BlockKind, RequestKind
 from fengkong.monitoring import facts as facts_loader
@@ -346,20 +347,22 @@ def evaluate_customers(
     customer_ids: Sequence[int] | None,
     as_of: date,
     now: datetime | None = None,
+    rows: LedgerRows | None = None,
 ) -> EvaluationSummary:
     """Evaluate the active rule set for ``customer_ids`` (None = every customer not archived)
     as of ``as_of``; record flips and raise alerts on 0 → 1 outside the rule's cool-down.
-    Idempotent: unchanged data writes nothing."""
+    Idempotent: unchanged data writes nothing. ``rows``: a stream job's shared read of the
+    customers' ledgers, which their facts are then taken from."""
     auth_service.ensure_permission(actor, Permission.ALERTS_WRITE)
     moment = _now(now)
     stored = rule_sets.ensure_active(session, actor)
-    profiles = facts_loader.customer_profiles_of(session, customer_ids)
+    profiles = facts_loader.customer_profiles_of(session, customer_ids, rows)
     ids = sorted(profiles)
     summary = EvaluationSummary(as_of=as_of, rule_set_version=stored.version, customers=len(ids))
     if not ids:
         return summary
     facts = facts_loader.load_facts(
-        session, ids, as_of=as_of, every=customer_ids is None, profiles=profiles
+        session, ids, as_of=as_of, every=customer_ids is None, profiles=profiles, shared=rows
     )
     states = _states(session, ids)
     raised: list[Alert] = []

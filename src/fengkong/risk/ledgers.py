@@ -10,15 +10,16 @@ each by its own currency's exponent; registered capital is kept only in CNY, as 
 
 SQLite hands dates back as text that SQLAlchemy would parse one value at a time in Python; they
 are read as text and parsed by polars in bulk instead. PostgreSQL streams each query with ``COPY``
-into polars' CSV reader, several times faster than fetching Python tuples. A few customers (an
-event consumer's job) are read by plain SELECTs instead: there the fixed cost of each query counts,
-not the rows.
+into polars' CSV reader, several times faster than fetching Python tuples. A few customers are
+read by plain SELECTs instead: there the fixed cost of each query counts, not the rows. A stream
+job's customers are not read here at all: the job reads their rows once for scoring, the rules
+and exposure (``fengkong.ledger_rows``), and the ledgers are built from those.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,6 +31,7 @@ from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer
 from fengkong.financials.models import STATEMENT_LINES, FinancialStatement
 from fengkong.kit.money import currency_exponent
+from fengkong.ledger_rows import LedgerRows
 from fengkong.legal_events.models import LegalEvent
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -55,7 +57,7 @@ MAX_LISTED_CUSTOMERS = 2_000
 ``IN`` list costs more than the rows it saves (and SQLite caps bound parameters)."""
 _FEW_ROWS = 10_000  # rows whose currencies are listed in Python rather than by polars
 FEW_CUSTOMERS = 100
-"""Up to this many listed customers (an event consumer's job) each ledger is a plain cached
+"""Up to this many listed customers (a rescore of a few, say) each ledger is a plain cached
 SELECT: compiling it with its literal values and a ``COPY`` into the CSV reader cost more, per
 table, than the few rows they would save."""
 
@@ -66,17 +68,24 @@ def load_ledgers(
     as_of: date,
     customer_ids: Collection[int] | None = None,
     include_archived: bool = False,
+    rows: LedgerRows | None = None,
 ) -> Ledgers:
     """Every ledger of the customers (default: all that are not archived) as known on ``as_of``.
 
     ``include_archived`` reads archived customers too: training data needs the relationships
-    that ended (often after a default), or the sample would only hold the survivors.
+    that ended (often after a default), or the sample would only hold the survivors. ``rows``,
+    a stream job's shared read of exactly these customers on ``as_of``, replaces the SELECTs.
     """
-    connection = session.connection()
     wanted = sorted(set(customer_ids)) if customer_ids is not None else None
     listed = wanted is not None and len(wanted) <= MAX_LISTED_CUSTOMERS
-    reader = _Reader(connection, wanted if listed else None)
-    customers = reader.customers(archived_too=wanted is not None or include_archived)
+    reader: _Reader | _SharedReader
+    if rows is None:
+        reader = _Reader(session.connection(), wanted if listed else None)
+    elif wanted is None or set(wanted) != rows.customer_ids or rows.as_of != as_of:
+        raise ValueError("the shared rows are not of the customers and the day asked")
+    else:
+        reader = _SharedReader(rows)
+    customers = _with_capital(reader.customers(archived_too=wanted is not None or include_archived))
     if wanted is not None and not listed:
         customers = customers.filter(pl.col("customer_id").is_in(wanted))
     keep = customers.select("customer_id")
@@ -86,26 +95,80 @@ def load_ledgers(
         # read (archived too): the semi-join would keep every row.
         return frame if listed else frame.join(keep, on="customer_id", how="semi")
 
-    invoices = kept(reader.invoices(as_of))
-    orders = kept(reader.orders(as_of))
+    invoices = kept(_in_major_units(reader.invoices(as_of), ["amount_minor"]))
+    orders = kept(
+        _in_major_units(reader.orders(as_of), ["amount_minor"]).select(list(ORDERS_SCHEMA))
+    )
+    statements = _in_major_units(reader.statements(as_of), _STATEMENT_MINORS)
+    legal_events = _in_major_units(reader.legal_events(as_of), ["amount_minor"]).with_columns(
+        # Resolved after as_of: on as_of the event was still open.
+        resolved_on=pl.when(pl.col("resolved_on") <= as_of).then(pl.col("resolved_on"))
+    )
     ledgers = Ledgers(
         customers=_with_first_trade(customers, invoices, orders),
-        statements=kept(reader.statements(as_of)),
+        statements=kept(statements.select(list(STATEMENTS_SCHEMA))),
         invoices=invoices.select(list(INVOICES_SCHEMA)),
         allocations=_allocations(reader.allocations(), invoices, reader.payments(as_of)),
         orders=orders,
         credit_reports=kept(reader.credit_reports(as_of)),
-        legal_events=kept(reader.legal_events(as_of)),
+        legal_events=kept(legal_events.select(list(LEGAL_EVENTS_SCHEMA))),
         qualitative=kept(reader.qualitative(as_of)),
         credit_limits=pl.DataFrame(schema=CREDIT_LIMITS_SCHEMA),
     )
     return ledgers.validate()
 
 
+_RAW_CUSTOMERS: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "industry_code": pl.String(),
+    "region_code": pl.String(),
+    "established_on": pl.Date(),
+    "registered_capital_minor": pl.Int64(),
+    "registered_capital_currency": pl.String(),
+}
+_STATEMENT_MINORS = [f"{line}_minor" for line in STATEMENT_LINES]
+_RAW_STATEMENTS: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "period_end": pl.Date(),
+    "period_months": pl.Int64(),
+    "published_on": pl.Date(),
+    "currency": pl.String(),
+} | {minor: pl.Int64() for minor in _STATEMENT_MINORS}
+_RAW_INVOICES: dict[str, pl.DataType] = {
+    "invoice_id": pl.Int64(),
+    "customer_id": pl.Int64(),
+    "issue_date": pl.Date(),
+    "due_date": pl.Date(),
+    "amount_minor": pl.Int64(),
+    "currency": pl.String(),
+}
+_RAW_ALLOCATIONS: dict[str, pl.DataType] = {
+    "invoice_id": pl.Int64(),
+    "payment_id": pl.Int64(),
+    "amount_minor": pl.Int64(),
+}
+_RAW_PAYMENTS: dict[str, pl.DataType] = {"payment_id": pl.Int64(), "paid_on": pl.Date()}
+_RAW_ORDERS: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "ordered_on": pl.Date(),
+    "amount_minor": pl.Int64(),
+    "currency": pl.String(),
+}
+_RAW_LEGAL_EVENTS: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "event_type": pl.String(),
+    "occurred_on": pl.Date(),
+    "amount_minor": pl.Int64(),
+    "currency": pl.String(),
+    "resolved_on": pl.Date(),
+}
+
+
 class _Reader:
-    """One SELECT per ledger over that table alone: the customer filter is an ``IN`` list when a
-    few customers are wanted, and a semi-join in polars otherwise (a join in SQL made SQLite walk
-    the invoices customer by customer, about three times slower)."""
+    """One SELECT per ledger over that table alone, each giving the ledger's raw frame (minor
+    units): the customer filter is an ``IN`` list when a few customers are wanted, and a
+    semi-join in polars otherwise (a join in SQL made SQLite walk the invoices customer by
+    customer, about three times slower)."""
 
     def __init__(self, connection: Connection, customer_ids: list[int] | None) -> None:
         self.connection = connection
@@ -135,25 +198,10 @@ class _Reader:
             Customer.registered_capital_minor,
             Customer.registered_capital_currency,
         ).where(*where)
-        frame = self._frame(
-            statement,
-            {
-                "customer_id": pl.Int64(),
-                "industry_code": pl.String(),
-                "region_code": pl.String(),
-                "established_on": pl.Date(),
-                "registered_capital_minor": pl.Int64(),
-                "registered_capital_currency": pl.String(),
-            },
-        )
-        capital = pl.when(pl.col("registered_capital_currency") == CAPITAL_CURRENCY).then(
-            pl.col("registered_capital_minor").cast(pl.Float64)
-            / 10.0 ** currency_exponent(CAPITAL_CURRENCY)
-        )
-        return frame.with_columns(registered_capital=capital).sort("customer_id")
+        return self._frame(statement, _RAW_CUSTOMERS)
 
     def statements(self, as_of: date) -> pl.DataFrame:
-        lines = [getattr(FinancialStatement, f"{line}_minor") for line in STATEMENT_LINES]
+        lines = [getattr(FinancialStatement, minor) for minor in _STATEMENT_MINORS]
         statement = select(
             FinancialStatement.customer_id,
             FinancialStatement.period_end,
@@ -166,16 +214,7 @@ class _Reader:
             FinancialStatement.archived_at.is_(None),
             FinancialStatement.published_on <= as_of,
         )
-        schema: dict[str, pl.DataType] = {
-            "customer_id": pl.Int64(),
-            "period_end": pl.Date(),
-            "period_months": pl.Int64(),
-            "published_on": pl.Date(),
-            "currency": pl.String(),
-        } | {f"{line}_minor": pl.Int64() for line in STATEMENT_LINES}
-        frame = self._frame(statement, schema)
-        minors = [f"{line}_minor" for line in STATEMENT_LINES]
-        return _in_major_units(frame, minors).select(list(STATEMENTS_SCHEMA))
+        return self._frame(statement, _RAW_STATEMENTS)
 
     def invoices(self, as_of: date) -> pl.DataFrame:
         """Invoices with their currency kept, for the allocations to take theirs from."""
@@ -192,18 +231,7 @@ class _Reader:
             Invoice.status != InvoiceStatus.CANCELLED,
             Invoice.issue_date <= as_of,
         )
-        frame = self._frame(
-            statement,
-            {
-                "invoice_id": pl.Int64(),
-                "customer_id": pl.Int64(),
-                "issue_date": pl.Date(),
-                "due_date": pl.Date(),
-                "amount_minor": pl.Int64(),
-                "currency": pl.String(),
-            },
-        )
-        return _in_major_units(frame, ["amount_minor"])
+        return self._frame(statement, _RAW_INVOICES)
 
     def allocations(self) -> pl.DataFrame:
         where = []
@@ -215,10 +243,7 @@ class _Reader:
             PaymentAllocation.payment_id,
             PaymentAllocation.amount_minor,
         ).where(*where)
-        return self._frame(
-            statement,
-            {"invoice_id": pl.Int64(), "payment_id": pl.Int64(), "amount_minor": pl.Int64()},
-        )
+        return self._frame(statement, _RAW_ALLOCATIONS)
 
     def payments(self, as_of: date) -> pl.DataFrame:
         statement = select(Payment.id.label("payment_id"), Payment.paid_on).where(
@@ -226,7 +251,7 @@ class _Reader:
             Payment.archived_at.is_(None),
             Payment.paid_on <= as_of,
         )
-        return self._frame(statement, {"payment_id": pl.Int64(), "paid_on": pl.Date()})
+        return self._frame(statement, _RAW_PAYMENTS)
 
     def orders(self, as_of: date) -> pl.DataFrame:
         statement = select(
@@ -237,16 +262,7 @@ class _Reader:
             Order.status != OrderStatus.CANCELLED,
             Order.ordered_on <= as_of,
         )
-        frame = self._frame(
-            statement,
-            {
-                "customer_id": pl.Int64(),
-                "ordered_on": pl.Date(),
-                "amount_minor": pl.Int64(),
-                "currency": pl.String(),
-            },
-        )
-        return _in_major_units(frame, ["amount_minor"]).select(list(ORDERS_SCHEMA))
+        return self._frame(statement, _RAW_ORDERS)
 
     def credit_reports(self, as_of: date) -> pl.DataFrame:
         statement = select(
@@ -275,24 +291,7 @@ class _Reader:
             LegalEvent.archived_at.is_(None),
             LegalEvent.occurred_on <= as_of,
         )
-        frame = self._frame(
-            statement,
-            {
-                "customer_id": pl.Int64(),
-                "event_type": pl.String(),
-                "occurred_on": pl.Date(),
-                "amount_minor": pl.Int64(),
-                "currency": pl.String(),
-                "resolved_on": pl.Date(),
-            },
-        )
-        # Resolved after as_of: on as_of the event was still open.
-        resolved = pl.when(pl.col("resolved_on") <= as_of).then(pl.col("resolved_on"))
-        return (
-            _in_major_units(frame, ["amount_minor"])
-            .with_columns(resolved_on=resolved)
-            .select(list(LEGAL_EVENTS_SCHEMA))
-        )
+        return self._frame(statement, _RAW_LEGAL_EVENTS)
 
     def qualitative(self, as_of: date) -> pl.DataFrame:
         statement = select(
@@ -305,6 +304,89 @@ class _Reader:
             QualitativeAssessment.assessed_on <= as_of,
         )
         return self._frame(statement, QUALITATIVE_SCHEMA)
+
+
+class _SharedReader:
+    """``_Reader``'s raw frames from a stream job's shared rows, applying here the filters that
+    the shared read leaves to each reader (the dates of invoices, orders and payments)."""
+
+    def __init__(self, rows: LedgerRows) -> None:
+        self.rows = rows
+
+    def customers(self, *, archived_too: bool) -> pl.DataFrame:
+        found = [
+            (
+                row.id,
+                row.industry_code,
+                row.region_code,
+                row.established_on,
+                row.registered_capital_minor,
+                row.registered_capital_currency,
+            )
+            for row in self.rows.customers
+            if archived_too or row.archived_at is None
+        ]
+        return _rows_frame(found, _RAW_CUSTOMERS)
+
+    def statements(self, as_of: date) -> pl.DataFrame:
+        return _rows_frame([tuple(row[1:]) for row in self.rows.statements], _RAW_STATEMENTS)
+
+    def invoices(self, as_of: date) -> pl.DataFrame:
+        found = [
+            (
+                row.id,
+                row.customer_id,
+                row.issue_date,
+                row.due_date,
+                row.amount_minor,
+                row.currency,
+            )
+            for row in self.rows.invoices
+            if row.issue_date <= as_of
+        ]
+        return _rows_frame(found, _RAW_INVOICES)
+
+    def allocations(self) -> pl.DataFrame:
+        """Those of the customers' invoices (the shared rows hold their payments' too)."""
+        theirs = {row.id for row in self.rows.invoices}
+        found = [
+            (row.invoice_id, row.payment_id, row.amount_minor)
+            for row in self.rows.allocations
+            if row.invoice_id in theirs
+        ]
+        return _rows_frame(found, _RAW_ALLOCATIONS)
+
+    def payments(self, as_of: date) -> pl.DataFrame:
+        found = [(row.id, row.paid_on) for row in self.rows.payments if row.paid_on <= as_of]
+        return _rows_frame(found, _RAW_PAYMENTS)
+
+    def orders(self, as_of: date) -> pl.DataFrame:
+        found = [
+            (row.customer_id, row.ordered_on, row.amount_minor, row.currency)
+            for row in self.rows.orders
+            if row.ordered_on <= as_of
+        ]
+        return _rows_frame(found, _RAW_ORDERS)
+
+    def credit_reports(self, as_of: date) -> pl.DataFrame:
+        return _rows_frame(
+            [tuple(row[1:]) for row in self.rows.credit_reports], CREDIT_REPORTS_SCHEMA
+        )
+
+    def legal_events(self, as_of: date) -> pl.DataFrame:
+        return _rows_frame([tuple(row[1:]) for row in self.rows.legal_events], _RAW_LEGAL_EVENTS)
+
+    def qualitative(self, as_of: date) -> pl.DataFrame:
+        return _rows_frame([tuple(row[1:]) for row in self.rows.qualitative], QUALITATIVE_SCHEMA)
+
+
+def _with_capital(customers: pl.DataFrame) -> pl.DataFrame:
+    """Registered capital in major units, kept only in ``CAPITAL_CURRENCY``."""
+    capital = pl.when(pl.col("registered_capital_currency") == CAPITAL_CURRENCY).then(
+        pl.col("registered_capital_minor").cast(pl.Float64)
+        / 10.0 ** currency_exponent(CAPITAL_CURRENCY)
+    )
+    return customers.with_columns(registered_capital=capital).sort("customer_id")
 
 
 def _frame(
@@ -331,7 +413,10 @@ def _fetched(
 ) -> pl.DataFrame:
     """The rows of ``statement`` as a frame of ``schema``, executed as SQLAlchemy caches it
     (compiled once a process, the customer list a bound parameter)."""
-    rows = connection.execute(statement).all()
+    return _rows_frame(connection.execute(statement).all(), schema)
+
+
+def _rows_frame(rows: Sequence[Sequence[Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict(schema), orient="row")
 
 

@@ -37,6 +37,7 @@ from fengkong.errors import NotFound, ValidationFailed
 from fengkong.events.models import Event
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.time import business_today, utcnow
+from fengkong.ledger_rows import LedgerRows
 from fengkong.models.models import ModelVersion
 from fengkong.records import field_error
 from fengkong.risk import configs, model_scoring
@@ -186,9 +187,11 @@ def score_customers(
     engine: EngineKind = EngineKind.LOCAL,
     scheduler: str | None = None,
     partitions: int | None = None,
+    rows: LedgerRows | None = None,
 ) -> ScoringSummary:
     """Score the customers (default: every customer not archived) as of ``as_of`` (default:
-    today where the business is) with the active scorecard and grade scale.
+    today where the business is) with the active scorecard and grade scale. ``rows``: a stream
+    job's shared read of these customers, which the ledgers are then built from.
 
     The features and scores are computed by ``engine`` over ``partitions`` partitions of the
     customers (default: in this process, in one piece; ``dask``: on the cluster whose
@@ -208,7 +211,7 @@ def score_customers(
     # so that no event after the position goes unseen); the stream's runs skip the query.
     moves_position = customer_ids is None and as_of is None
     last_event_id = (session.scalar(select(func.max(Event.id))) or 0) if moves_position else 0
-    ledgers = load_ledgers(session, as_of=day, customer_ids=customer_ids)
+    ledgers = load_ledgers(session, as_of=day, customer_ids=customer_ids, rows=rows)
     with open_engine(engine, scheduler) as runner:
         scored = score_book(
             ledgers,

@@ -4,6 +4,7 @@ effects in one transaction."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -200,3 +201,26 @@ def test_a_customer_met_before_is_locked_without_creating_its_position_again(
     assert position is not None
     assert position.last_event_id == later.through[customer.id]
     assert len(_batches(session, customer.id)) == 2
+
+
+def test_a_job_reads_each_ledger_once_for_scoring_the_rules_and_exposure(
+    session: Session,
+) -> None:
+    """Scoring, the monitoring facts and the exposure refresh derive their rows from one read
+    of each ledger (fengkong.ledger_rows), not one read each."""
+    customers = [factories.customer() for _ in range(3)]
+    for customer in customers:
+        factories.invoice(customer_id=customer.id)
+        factories.order(customer_id=customer.id)
+    window = consumer.read_window(session, after=0)
+
+    def apply(part: list[int]) -> None:
+        consumer.apply_customers(session, SYSTEM, through={c: window.through[c] for c in part})
+
+    ids = [c.id for c in customers]
+    apply(ids[:1])  # the first job stores the default configurations: not counted
+    sent = statements_sent(session, lambda: apply(ids[1:]))
+
+    tables = ("orders", "payment_allocations", "financial_statements", "credit_reports")
+    for table in (*tables, "legal_events"):
+        assert sum(re.search(rf"\bFROM {table}\b", s) is not None for s in sent) == 1, table

@@ -1,0 +1,219 @@
+"""The ledger rows of a stream job's customers, read once and shared by everything the job
+computes from them.
+
+A job rescores its customers (``risk.ledgers``), evaluates the monitoring rules for them
+(``monitoring.facts``) and refreshes their exposure snapshots (``exposure.service``). Each of
+the three would read the same invoices, payments, orders, statements, credit reports and legal
+events again, with its own filters and columns (nine of a job's 38 statements). Here each
+table is read once, with the filters all three apply (not archived, not cancelled; published,
+reported, occurred or assessed by ``as_of``) and every column any of them needs; each derives its
+own rows from these in Python, applying the rest of its filters there. Rows are as stored: minor
+units and statuses, each table in id order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Executable, Row, select, union
+from sqlalchemy.orm import Session
+
+from fengkong.credit_reports.models import CreditReport
+from fengkong.customers.models import Customer
+from fengkong.financials.models import STATEMENT_LINES, FinancialStatement
+from fengkong.legal_events.models import LegalEvent
+from fengkong.orders.models import Order
+from fengkong.orders.status import OrderStatus
+from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
+from fengkong.receivables.status import InvoiceStatus
+from fengkong.risk.models import QualitativeAssessment
+
+CHUNK = 500
+"""Customers per ``IN`` list: well under SQLite's bound-parameter cap."""
+
+Rows = Sequence[Row[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRows:
+    """The rows of ``customer_ids`` (archived customers too) as known on ``as_of``.
+
+    ``invoices``, ``orders`` and ``payments`` are not limited by date (exposure counts what is
+    open whenever it was dated); ``allocations`` are those of the customers' invoices or of their
+    payments, each with its payment's customer, date and archiving."""
+
+    as_of: date
+    customer_ids: frozenset[int]
+    customers: Rows
+    invoices: Rows
+    payments: Rows
+    allocations: Rows
+    orders: Rows
+    statements: Rows
+    credit_reports: Rows
+    legal_events: Rows
+    qualitative: Rows
+
+    def split(self, customer_ids: Sequence[int]) -> tuple[frozenset[int], list[int]]:
+        """The customers asked whose rows are here, and the others (to read)."""
+        held = frozenset(c for c in customer_ids if c in self.customer_ids)
+        return held, [c for c in customer_ids if c not in held]
+
+
+def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: date) -> LedgerRows:
+    """One statement per table (per ``CHUNK`` customers) for everything a job derives."""
+    ids = sorted(set(customer_ids))
+
+    def rows(statement_of: Callable[[list[int]], Executable]) -> list[Row[Any]]:
+        found: list[Row[Any]] = []
+        for start in range(0, len(ids), CHUNK):
+            found.extend(session.execute(statement_of(ids[start : start + CHUNK])))
+        found.sort(key=lambda row: row.id)
+        return found
+
+    return LedgerRows(
+        as_of=as_of,
+        customer_ids=frozenset(ids),
+        customers=rows(_customers),
+        invoices=rows(_invoices),
+        payments=rows(_payments),
+        allocations=rows(_allocations),
+        orders=rows(_orders),
+        statements=rows(partial(_statements, as_of=as_of)),
+        credit_reports=rows(partial(_credit_reports, as_of=as_of)),
+        legal_events=rows(partial(_legal_events, as_of=as_of)),
+        qualitative=rows(partial(_qualitative, as_of=as_of)),
+    )
+
+
+def _customers(part: list[int]) -> Executable:
+    return select(
+        Customer.id,
+        Customer.industry_code,
+        Customer.region_code,
+        Customer.established_on,
+        Customer.registered_capital_minor,
+        Customer.registered_capital_currency,
+        Customer.archived_at,
+    ).where(Customer.id.in_(part))
+
+
+def _invoices(part: list[int]) -> Executable:
+    return select(
+        Invoice.id,
+        Invoice.customer_id,
+        Invoice.issue_date,
+        Invoice.due_date,
+        Invoice.amount_minor,
+        Invoice.outstanding_minor,
+        Invoice.currency,
+        Invoice.status,
+    ).where(
+        Invoice.customer_id.in_(part),
+        Invoice.archived_at.is_(None),
+        Invoice.status != InvoiceStatus.CANCELLED,
+    )
+
+
+def _payments(part: list[int]) -> Executable:
+    return select(
+        Payment.id, Payment.customer_id, Payment.paid_on, Payment.amount_minor, Payment.currency
+    ).where(Payment.customer_id.in_(part), Payment.archived_at.is_(None))
+
+
+def _allocations(part: list[int]) -> Executable:
+    """Of the customers' invoices, and of their payments: a ``UNION`` of the two, each walking
+    its own index (an ``OR`` across them would scan every allocation)."""
+    allocations = select(
+        PaymentAllocation.id,
+        PaymentAllocation.invoice_id,
+        PaymentAllocation.payment_id,
+        PaymentAllocation.amount_minor,
+        Payment.customer_id.label("payment_customer_id"),
+        Payment.paid_on,
+        Payment.archived_at.label("payment_archived_at"),
+    ).join(Payment, Payment.id == PaymentAllocation.payment_id)
+    theirs = select(Invoice.id).where(Invoice.customer_id.in_(part))
+    return union(
+        allocations.where(PaymentAllocation.invoice_id.in_(theirs)),
+        allocations.where(Payment.customer_id.in_(part)),
+    )
+
+
+def _orders(part: list[int]) -> Executable:
+    return select(
+        Order.id,
+        Order.customer_id,
+        Order.ordered_on,
+        Order.amount_minor,
+        Order.currency,
+        Order.status,
+    ).where(
+        Order.customer_id.in_(part),
+        Order.archived_at.is_(None),
+        Order.status != OrderStatus.CANCELLED,
+    )
+
+
+def _statements(part: list[int], *, as_of: date) -> Executable:
+    return select(
+        FinancialStatement.id,
+        FinancialStatement.customer_id,
+        FinancialStatement.period_end,
+        FinancialStatement.period_months,
+        FinancialStatement.published_on,
+        FinancialStatement.currency,
+        *(getattr(FinancialStatement, f"{line}_minor") for line in STATEMENT_LINES),
+    ).where(
+        FinancialStatement.customer_id.in_(part),
+        FinancialStatement.archived_at.is_(None),
+        FinancialStatement.published_on <= as_of,
+    )
+
+
+def _credit_reports(part: list[int], *, as_of: date) -> Executable:
+    return select(
+        CreditReport.id,
+        CreditReport.customer_id,
+        CreditReport.agency,
+        CreditReport.report_date,
+        CreditReport.rating,
+        CreditReport.score,
+    ).where(
+        CreditReport.customer_id.in_(part),
+        CreditReport.archived_at.is_(None),
+        CreditReport.report_date <= as_of,
+    )
+
+
+def _legal_events(part: list[int], *, as_of: date) -> Executable:
+    return select(
+        LegalEvent.id,
+        LegalEvent.customer_id,
+        LegalEvent.event_type,
+        LegalEvent.occurred_on,
+        LegalEvent.amount_minor,
+        LegalEvent.currency,
+        LegalEvent.resolved_on,
+    ).where(
+        LegalEvent.customer_id.in_(part),
+        LegalEvent.archived_at.is_(None),
+        LegalEvent.occurred_on <= as_of,
+    )
+
+
+def _qualitative(part: list[int], *, as_of: date) -> Executable:
+    return select(
+        QualitativeAssessment.id,
+        QualitativeAssessment.customer_id,
+        QualitativeAssessment.question,
+        QualitativeAssessment.answer,
+        QualitativeAssessment.assessed_on,
+    ).where(
+        QualitativeAssessment.customer_id.in_(part),
+        QualitativeAssessment.assessed_on <= as_of,
+    )
