@@ -17,6 +17,9 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+INSERT_PAGE_ROWS = 8
+"""Rows per multi-row INSERT of an ORM flush on PostgreSQL (see ``make_engine``)."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -82,7 +85,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # An ORM flush of new rows is one INSERT … VALUES (…), (…) … RETURNING per page of rows, and
+    # psycopg re-parses the text of any statement over 4 KB on every execution (3.7 ms for 100
+    # rows of 25 columns). Eight rows a page keep a typical table's statement under that, so its
+    # parse is cached: the stream consumer's first evaluations (alerts and rule states) replayed
+    # 12-25 % faster, ingestion 30-60 % (docs/performance.md).
+    return create_engine(
+        url, pool_pre_ping=True, insertmanyvalues_page_size=INSERT_PAGE_ROWS, **kwargs
+    )
 
 
 class Database:
