@@ -89,7 +89,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg re-parses the text of any statement over 4 KB on every execution (3.7 ms for 100
     # rows of 25 columns). Eight rows a page keep a typical table's statement under that, so its
     # parse is cached: the stream consumer's first evaluations (alerts and rule states) replayed
-    # 12-25 % faster, ingestion 30-60 % (docs/performance.md).
+    # 12-27 % faster, ingestion 32-60 % (docs/performance.md).
     return create_engine(
         url, pool_pre_ping=True, insertmanyvalues_page_size=INSERT_PAGE_ROWS, **kwargs
     )
