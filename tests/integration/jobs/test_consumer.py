@@ -158,20 +158,25 @@ def test_a_job_sends_as_many_statements_for_four_customers_as_for_two(session: S
     assert _count(session, StreamBatch) == 7
 
 
+def _statements_of_a_later_job(session: Session, customer_ids: list[int]) -> list[str]:
+    """The statements of a job over all but the first customer: the first job, which stores the
+    default configurations, is not counted."""
+    window = consumer.read_window(session, after=0)
+
+    def apply(part: list[int]) -> None:
+        consumer.apply_customers(session, SYSTEM, through={c: window.through[c] for c in part})
+
+    apply(customer_ids[:1])
+    return statements_sent(session, lambda: apply(customer_ids[1:]))
+
+
 def test_a_job_reads_the_configurations_and_the_model_registry_once(session: Session) -> None:
     """The scorecard and grade scale are read once a job (scoring passes them to the registry
     sync), and the scorecard's registry entry, once found champion, is not looked up again."""
     customers = [factories.customer() for _ in range(3)]
     for customer in customers:
         factories.invoice(customer_id=customer.id)
-    window = consumer.read_window(session, after=0)
-
-    def apply(part: list[int]) -> None:
-        consumer.apply_customers(session, SYSTEM, through={c: window.through[c] for c in part})
-
-    ids = [c.id for c in customers]
-    apply(ids[:1])  # the first job stores the default configurations: not counted
-    sent = statements_sent(session, lambda: apply(ids[1:]))
+    sent = _statements_of_a_later_job(session, [c.id for c in customers])
 
     def reads(table: str) -> int:
         return sum(s.startswith("SELECT") and f"\nFROM {table} " in f"{s} " for s in sent)
@@ -212,15 +217,14 @@ def test_a_job_reads_each_ledger_once_for_scoring_the_rules_and_exposure(
     for customer in customers:
         factories.invoice(customer_id=customer.id)
         factories.order(customer_id=customer.id)
-    window = consumer.read_window(session, after=0)
+    sent = _statements_of_a_later_job(session, [c.id for c in customers])
 
-    def apply(part: list[int]) -> None:
-        consumer.apply_customers(session, SYSTEM, through={c: window.through[c] for c in part})
-
-    ids = [c.id for c in customers]
-    apply(ids[:1])  # the first job stores the default configurations: not counted
-    sent = statements_sent(session, lambda: apply(ids[1:]))
-
-    tables = ("orders", "payment_allocations", "financial_statements", "credit_reports")
-    for table in (*tables, "legal_events"):
+    tables = (
+        "orders",
+        "payment_allocations",
+        "financial_statements",
+        "credit_reports",
+        "legal_events",
+    )
+    for table in tables:
         assert sum(re.search(rf"\bFROM {table}\b", s) is not None for s in sent) == 1, table
