@@ -45,6 +45,9 @@ class _Base(factory.alchemy.SQLAlchemyModelFactory):
         _ALL.append(cls)
 
 
+FACTORY_USCC_SERIALS = 5_000_000
+
+
 def make_uscc(serial: int, region: str = "310000") -> str:
     """A valid USCC for an enterprise (91…) registered in ``region``."""
     body = f"91{region}MA{serial:07d}"
@@ -66,7 +69,9 @@ class CustomerFactory(_Base):
     class Meta:
         model = Customer
 
-    uscc = factory.Sequence(lambda n: make_uscc(n + 1))
+    # Far above the serials tests pick by hand (make_uscc(900) …), which a long run's sequence
+    # would otherwise reach and collide with.
+    uscc = factory.Sequence(lambda n: make_uscc(FACTORY_USCC_SERIALS + n + 1))
     name = factory.Sequence(lambda n: f"上海测试贸易有限公司{n}")
     name_en = factory.Sequence(lambda n: f"Shanghai Test Trading Co., Ltd. {n}")
     industry_code = "F51"
