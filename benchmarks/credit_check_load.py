@@ -8,8 +8,8 @@
    migrated, then filled set-based (``INSERT … SELECT generate_series``, not the demo loader):
    customers, a permanent limit each, ~24 invoices each (two thirds open, some overdue), a few
    unapplied payments and ~3 open orders each. ``ANALYZE`` afterwards.
-2. Serve: ``uvicorn fengkong.app:create_app --factory --workers 2`` on 127.0.0.1 without access log,
-   and ``fengkong audit seal --follow`` beside it (what ``fengkong serve`` or a worker runs: the
+2. Serve: ``uvicorn fengkong.app:create_app --factory --workers N`` (``--workers``, default 2)
+   on 127.0.0.1 without access log, and ``fengkong audit seal --follow`` beside it (what ``fengkong serve`` or a worker runs: the
    audit entries the checks write pending are sealed into the chain every second).
 3. Drive it open-loop at a fixed arrival rate: request *i* is due at ``start + i / rate`` whether
    or not earlier ones have finished (no coordinated omission); its latency is measured from that
@@ -185,7 +185,7 @@ def seal_audit_entries() -> subprocess.Popen[bytes]:
     )
 
 
-def serve() -> subprocess.Popen[bytes]:
+def serve(workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "FENGKONG_DATABASE_URL": database_url()}
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
@@ -199,7 +199,7 @@ def serve() -> subprocess.Popen[bytes]:
             "--port",
             str(PORT),
             "--workers",
-            "2",
+            str(workers),
             "--no-access-log",
             "--log-level",
             "warning",
@@ -519,6 +519,7 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=50)
     parser.add_argument("--step-seconds", type=float, default=20)
     parser.add_argument("--max-rate", type=float, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--reuse", action="store_true", help="use the database already built")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
@@ -534,7 +535,7 @@ def main() -> None:
             if not args.keep:
                 drop_database()
         return
-    server = serve()
+    server = serve(args.workers)
     sealer = seal_audit_entries()
     tag = f"L{int(time.time())}"
     try:
