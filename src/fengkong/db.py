@@ -86,10 +86,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     # An ORM flush of new rows is one INSERT … VALUES (…), (…) … RETURNING per page of rows, and
-    # psycopg re-parses the text of any statement over 4 KB on every execution (3.7 ms for 100
-    # rows of 25 columns). Eight rows a page keep a typical table's statement under that, so its
-    # parse is cached: the stream consumer's first evaluations (alerts and rule states) replayed
-    # 12-27 % faster, ingestion 32-60 % (docs/performance.md).
+    # psycopg re-parses the text of any statement over 4 KB or 50 parameters on every execution
+    # (3.7 ms for 100 rows of 25 columns). Eight rows a page keep the parse short (and cached for
+    # a narrow table): the stream consumer's first evaluations replayed 12-27 % faster,
+    # ingestion 32-60 % (docs/performance.md). Hot paths that insert many rows of a wide table
+    # use ``recorders.insert_many_created`` instead (one short statement, parsed once).
     return create_engine(
         url, pool_pre_ping=True, insertmanyvalues_page_size=INSERT_PAGE_ROWS, **kwargs
     )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnDefault, Insert, Table, event, insert, inspect
+from sqlalchemy import ColumnDefault, Insert, Table, event, insert, inspect, text
 from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
@@ -304,13 +304,9 @@ def record_bulk_load(
 _KEY_RETURNING: dict[Table, Insert] = {}
 
 
-def insert_created(session: Session, model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Insert one new row with Core — a fraction of an ORM add + flush on a hot path — filled as
-    a flush fills it: Python-side column defaults, and the unit of work's provenance on a
-    ``Sourced`` table. Returns every column's value by column key, the generated key included.
-
-    The flush hooks do not see this insert: pass what it returns to ``record_created``, with the
-    unit of work's other new rows, so that their audit entries and events are written at once."""
+def _filled(session: Session, model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A new row's values as a flush fills them: Python-side column defaults, and the unit of
+    work's provenance on a ``Sourced`` table (the generated key left out)."""
     table: Table = model.__table__
     row = dict(values)
     if issubclass(model, Sourced):
@@ -330,11 +326,58 @@ def insert_created(session: Session, model: type[Any], values: Mapping[str, Any]
             row[column.key] = default.arg
         else:
             row[column.key] = None
+    return row
+
+
+def insert_created(session: Session, model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Insert one new row with Core — a fraction of an ORM add + flush on a hot path — filled as
+    a flush fills it (``_filled``). Returns every column's value by column key, the generated key
+    included.
+
+    The flush hooks do not see this insert: pass what it returns to ``record_created``, with the
+    unit of work's other new rows, so that their audit entries and events are written at once."""
+    table: Table = model.__table__
+    row = _filled(session, model, values)
     statement = _KEY_RETURNING.get(table)
     if statement is None:
         statement = _KEY_RETURNING[table] = insert(table).returning(*table.primary_key.columns)
     key = session.connection().execute(statement, row).one()
     return row | dict(key._mapping)
+
+
+_NEXT_KEYS = text(
+    "SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"
+)
+
+
+def insert_many_created(
+    session: Session, model: type[Any], many: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """``insert_created`` for many rows of a table with one integer key, in order.
+
+    On PostgreSQL the keys are drawn from the key's sequence first (one statement) and the rows
+    sent as one pipelined ``executemany`` of a single-row INSERT: psycopg parses that short
+    statement once, whereas a multi-row ``INSERT … VALUES … RETURNING`` of more than 50
+    parameters is parsed again on every execution (about 40 % less CPU for a few dozen rows).
+    Elsewhere one ``INSERT … RETURNING`` in parameter order."""
+    if not many:
+        return []
+    table: Table = model.__table__
+    (key,) = table.primary_key.columns
+    rows = [_filled(session, model, values) for values in many]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        keys = connection.execute(
+            _NEXT_KEYS, {"table": table.name, "column": key.name, "count": len(rows)}
+        ).scalars()
+        for row, drawn in zip(rows, keys, strict=True):
+            row[key.key] = drawn
+        connection.execute(insert(table), rows)
+        return rows
+    generated = connection.execute(
+        insert(table).returning(key, sort_by_parameter_order=True), rows
+    ).scalars()
+    return [row | {key.key: drawn} for row, drawn in zip(rows, generated, strict=True)]
 
 
 def record_created(

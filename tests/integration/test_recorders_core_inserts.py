@@ -19,6 +19,7 @@ from fengkong.orders.models import Order
 from fengkong.orders.schemas import OrderCreate, OrderUpdate
 from tests import factories
 from tests.recorded import audit_entries_of, events_of, sealed_chain
+from tests.sql_statements import statements_sent
 
 
 def _order_data(customer_id: int, number: str) -> OrderCreate:
@@ -132,3 +133,48 @@ def test_an_attached_row_is_persistent_unchanged_and_audited_when_changed(
         {"order_number": "SO-RENUMBERED"},
     )
     assert order.version == 2
+
+
+def _user_values(name: str) -> dict[str, Any]:
+    return {"username": name, "password_hash": "argon2-hash", "role": Role.CREDIT_ANALYST}
+
+
+def test_rows_inserted_together_get_their_own_keys_in_order_and_are_recorded(
+    session: Session,
+) -> None:
+    names = [f"many-{n}" for n in range(5)]
+    rows = recorders.insert_many_created(session, User, [_user_values(name) for name in names])
+    recorders.record_created(session, [(User, row) for row in rows])
+
+    keys = [row["id"] for row in rows]
+    assert keys == sorted(set(keys))
+    for row, name in zip(rows, names, strict=True):
+        stored = session.get(User, row["id"])
+        assert stored is not None
+        assert (stored.username, stored.version, stored.display_name) == (name, 1, "")
+        assert (row["version"], row["display_name"]) == (1, "")
+        (entry,) = audit_entries_of(session, "users", row["id"])
+        assert entry.after is not None
+        assert (entry.after["username"], entry.after["password_hash"]) == (name, "***")
+    assert sealed_chain(session).intact
+
+
+def test_rows_inserted_together_are_one_short_statement_on_postgresql(session: Session) -> None:
+    sent = statements_sent(
+        session,
+        lambda: recorders.insert_many_created(
+            session, User, [_user_values(f"short-{n}") for n in range(12)]
+        ),
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        assert all("INSERT INTO users" in sql for sql in sent)
+        return
+    keys, inserts = sent
+    assert "nextval" in keys
+    assert inserts.startswith("INSERT INTO users")
+    assert "RETURNING" not in inserts
+    assert inserts.count("%(") == len(User.__table__.columns)
+
+
+def test_inserting_no_rows_sends_nothing(session: Session) -> None:
+    assert statements_sent(session, lambda: recorders.insert_many_created(session, User, [])) == []

@@ -14,10 +14,11 @@ from fengkong.errors import PermissionDenied
 from fengkong.events.models import Event
 from fengkong.legal_events.kinds import LegalEventType
 from fengkong.monitoring import facts, service
-from fengkong.monitoring.models import Alert, RuleState
+from fengkong.monitoring.models import ALERT_RAISED, Alert, RuleState
 from fengkong.monitoring.rules import CustomerFacts
 from fengkong.monitoring.status import AlertStatus
 from fengkong.receivables.status import InvoiceStatus
+from fengkong.recorders import actor_of
 from fengkong.reviews.models import Review
 from fengkong.reviews.status import ReviewStatus
 from tests import factories
@@ -29,6 +30,7 @@ from tests.integration.monitoring.conftest import (
     use_rules,
 )
 from tests.personas import Personas
+from tests.recorded import audit_entries_of, events_of, sealed_chain
 from tests.sql_statements import statements_sent
 
 
@@ -96,8 +98,8 @@ def test_alerts_raised_together_are_each_stored_and_notified_in_statements_that_
 
     two = _statements(session, lambda: evaluate([c.id for c in late[:2]]))
     four = _statements(session, lambda: evaluate([c.id for c in late[2:]]))
-    # One flush and one audience look-up an evaluation, not one an alert. SQLite's RETURNING
-    # cannot be matched to many rows, so there the ORM inserts alerts and states one by one.
+    # One insert of states, one of alerts and one audience look-up an evaluation, not one an
+    # alert. SQLite's RETURNING cannot be matched to many rows: there they go in one by one.
     per_alert = 2 if session.get_bind().dialect.name == "sqlite" else 0
     assert four - two == 2 * per_alert
     raised = [alert_id for summary in summaries for alert_id in summary.raised]
@@ -110,6 +112,47 @@ def test_alerts_raised_together_are_each_stored_and_notified_in_statements_that_
     managers = [personas.bob_manager.user.id]
     assert all(item["recipients"] == managers for item in notifications.sent)
     assert all(item["reaching"].user_ids == tuple(managers) for item in notifications.sent)
+
+
+def test_a_first_evaluation_audits_each_new_state_and_alert_and_announces_each_alert(
+    session: Session, personas: Personas
+) -> None:
+    use_rules(session)
+    late = [factories.customer() for _ in range(3)]
+    for customer in late:
+        overdue_invoice(customer.id, days=45)
+    summary = service.evaluate_customers(
+        session,
+        personas.alice_analyst.actor,
+        customer_ids=[c.id for c in late],
+        as_of=TODAY,
+        now=NOW,
+    )
+
+    states = session.scalars(select(RuleState).order_by(RuleState.id)).all()
+    assert [(state.customer_id, state.level) for state in states] == [(c.id, 1) for c in late]
+    for state in states:
+        (entry,) = audit_entries_of(session, "rule_states", state.id)
+        assert (entry.action, entry.actor_username) == ("create", actor_of(session).username)
+        assert entry.after is not None
+        assert (entry.after["rule_id"], entry.after["last_values"]) == (
+            "dpd_over_30",
+            {"value": 45, "threshold": 30},
+        )
+        assert entry.after["last_alert_at"] == NOW.isoformat()
+    assert len(summary.raised) == len(late)
+    for alert_id in summary.raised:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        assert (alert.version, alert.status) == (1, AlertStatus.NEW)
+        (entry,) = audit_entries_of(session, "alerts", alert_id)
+        assert entry.after is not None
+        assert (entry.after["id"], entry.after["customer_id"]) == (alert_id, alert.customer_id)
+        (event,) = events_of(session, "alerts", alert_id)
+        assert (event.event_type, event.customer_id) == (ALERT_RAISED, alert.customer_id)
+        assert event.payload["id"] == alert_id
+        assert event.payload["values"] == {"value": 45, "threshold": 30}
+    assert sealed_chain(session).intact
 
 
 def test_a_clear_is_recorded_on_the_state_and_noted_on_the_open_alert_without_resolving_it(
