@@ -3,16 +3,17 @@ pending events.
 
 * The **dispatcher** (``dispatch``) locks the stream position, reads the next window of the
   outbox and, in the same transaction, inserts one job per partition (``customer_id %
-  PARTITIONS``) into procrastinate's ``procrastinate_jobs`` table through our own connection,
-  then moves the position. Either both happen or neither: no event is dispatched twice and none
-  is skipped. Every worker process runs a dispatcher loop; the position row lock makes them take
-  turns.
+  stream_partitions``, a setting) into procrastinate's ``procrastinate_jobs`` table through our
+  own connection, then moves the position. Either both happen or neither: no event is dispatched
+  twice and none is skipped. Every worker process runs a dispatcher loop; the position row lock
+  makes them take turns.
 * Each job carries ``{"partition", "customers": {customer_id: through}}`` with ``lock =
   "partition:<k>"`` (procrastinate runs jobs sharing a lock one at a time, in creation order: a
-  customer is always in the same partition, so its events are applied in order across any number
-  of workers) and ``queueing_lock = "partition:<k>"``: while a partition's job still waits, a new
-  window merges its customers into that job (``ON CONFLICT … DO UPDATE``; the waiting row is
-  locked until our commit, so a worker cannot take it half-updated).
+  customer stays in its partition while the setting holds, so its events are applied in order
+  across any number of workers; its position row keeps them in order when it changes) and
+  ``queueing_lock = "partition:<k>"``: while a partition's job still waits, a new window merges
+  its customers into that job (``ON CONFLICT … DO UPDATE``; the waiting row is locked until our
+  commit, so a worker cannot take it half-updated).
 * The **task** runs ``consumer.apply_customers`` for the job's customers in one transaction,
   skipping what each customer's position says is done: a job redelivered after a crash changes
   nothing. Batching customers matters: rescoring and evaluating 100 customers at once costs about
@@ -52,10 +53,6 @@ logger = logging.getLogger(__name__)
 QUEUE = "stream"
 TASK_NAME = "fengkong.apply_stream_partition"
 WORKER_ACTOR = Actor.system("stream-worker")
-# Partitions bound the parallelism (at most this many jobs run at once) and the batching (a
-# window's customers are split this many ways). Changing it between runs is safe: each
-# customer's position row is locked while it is applied, so two jobs never apply the same events.
-PARTITIONS = 32
 # A worker silent (no heartbeat) this long is taken for dead and its running job queued again.
 STALLED_AFTER = 30.0
 # A failing job (the database restarting, a deadlock) queues itself again after 2 s, 4 s, 8 s …
@@ -108,11 +105,15 @@ def _job(
     }
 
 
-def dispatch(
-    session: Session, *, limit: int = DEFAULT_WINDOW, partitions: int = PARTITIONS
-) -> PassSummary:
+def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) -> PassSummary:
     """Enqueue the next window of the stream as per-partition jobs and move the position, in the
-    caller's transaction."""
+    caller's transaction.
+
+    ``partitions`` (the ``stream_partitions`` setting) bounds the parallelism (at most this many
+    jobs run at once) and the batching (a window's customers are split this many ways). Workers
+    may disagree on it, as while it is being changed: a customer then sits in two partitions'
+    jobs, and its position row, locked while it is applied, makes the second wait for the first
+    and apply only what is left."""
     position = consumer._lock_position(session, consumer.STREAM_CONSUMER)
     window = consumer.read_window(session, after=position.last_event_id, limit=limit)
     if window.last_event_id == position.last_event_id:
@@ -222,18 +223,20 @@ class DispatchLoop(BackgroundLoop):
         database: Database,
         *,
         interval_seconds: float,
+        partitions: int,
         stalled_after: float = STALLED_AFTER,
         limit: int = DEFAULT_WINDOW,
     ) -> None:
         super().__init__(interval_seconds=interval_seconds, first_wait=0.0)
         self.database = database
+        self.partitions = partitions
         self.stalled_after = stalled_after
         self.limit = limit
 
     def run_once(self) -> PassSummary:
         with self.database.session_scope(actor=WORKER_ACTOR) as session:
             requeue_stalled(session, stalled_after=self.stalled_after)
-            return dispatch(session, limit=self.limit)
+            return dispatch(session, partitions=self.partitions, limit=self.limit)
 
     def step(self) -> float:
         summary = self.run_once()
@@ -254,7 +257,10 @@ def run_worker(
     the periodic daily jobs."""
     loop = (
         DispatchLoop(
-            _database(url), interval_seconds=dispatch_interval, stalled_after=stalled_after
+            _database(url),
+            interval_seconds=dispatch_interval,
+            partitions=get_settings().stream_partitions,
+            stalled_after=stalled_after,
         )
         if dispatch
         else None

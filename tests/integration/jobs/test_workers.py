@@ -27,7 +27,7 @@ from fengkong.db import Database
 from fengkong.events import ingestion
 from fengkong.events.models import Event
 from fengkong.events.schemas import IncomingEvent
-from fengkong.jobs import consumer
+from fengkong.jobs import consumer, queue
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.kit.time import utcnow
 from fengkong.legal_events.kinds import LegalEventType
@@ -118,9 +118,13 @@ def _ingest(database: Database, customer_ids: list[int], *, round_: int, per_cus
         ingestion.ingest_events(session, SYSTEM, events=events)
 
 
-def _worker(url: str, *args: str, script: str | None = None) -> subprocess.Popen[str]:
+def _worker(
+    url: str, *args: str, script: str | None = None, partitions: int | None = None
+) -> subprocess.Popen[str]:
     """A worker process; its log goes to ``$FENGKONG_TEST_WORKER_LOG`` when set."""
     environment = os.environ | {"FENGKONG_DATABASE_URL": url, "OMP_NUM_THREADS": "1"}
+    if partitions is not None:
+        environment["FENGKONG_STREAM_PARTITIONS"] = str(partitions)
     log_path = os.environ.get("FENGKONG_TEST_WORKER_LOG")
     command = (
         [sys.executable, "-c", script, *args]
@@ -224,8 +228,9 @@ def test_a_worker_killed_inside_a_job_loses_no_event_and_doubles_no_alert_after_
     url, database = stream_db
     customer_ids = _seed(database, 40)
     _ingest(database, customer_ids, round_=0, per_customer=5)
+    # Eight partitions split the one window of 40 customers into eight jobs of five.
     with _running(
-        _worker(url, "12", "worker", "--stalled-after", "2", script=PAUSE_IN_JOB)
+        _worker(url, "5", "worker", "--stalled-after", "2", script=PAUSE_IN_JOB, partitions=8)
     ) as first:
         assert first.stdout is not None
         line = first.stdout.readline()
@@ -234,8 +239,8 @@ def test_a_worker_killed_inside_a_job_loses_no_event_and_doubles_no_alert_after_
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     assert first.returncode == -signal.SIGKILL
-    # eleven jobs committed; the twelfth had rescored its customers when the worker died, and
-    # none of that was kept
+    # four jobs committed; the fifth had rescored its customers when the worker died, and none
+    # of that was kept
     assert 0 < _applied(database) == applied_before_kill < len(customer_ids)
     with _running(_worker(url, "worker", "--stalled-after", "2")):
         _wait_for(lambda: _caught_up(database, customer_ids), timeout=180, what="the stream")
@@ -246,9 +251,11 @@ def test_a_worker_killed_inside_a_job_loses_no_event_and_doubles_no_alert_after_
 def test_two_workers_share_the_load_keep_each_customers_order_and_apply_no_event_twice(
     stream_db: tuple[str, Database],
 ) -> None:
+    """The two dispatch with different partition counts, as while the setting is being changed:
+    a customer's events then go into jobs of both partitionings."""
     url, database = stream_db
     customer_ids = _seed(database, 60, dishonest_every=10)
-    with _running(_worker(url, "worker")), _running(_worker(url, "worker")):
+    with _running(_worker(url, "worker", partitions=3)), _running(_worker(url, "worker")):
         # The first round is applied before the next ones arrive, however slowly the workers
         # start on a busy machine: each customer's events then span several batches.
         _ingest(database, customer_ids, round_=0, per_customer=3)
@@ -325,3 +332,23 @@ def test_an_id_gap_of_a_rolled_back_transaction_is_passed_once_no_older_writer_i
         window = consumer.read_window(reader, after=after)
     assert window.events >= 1
     assert set(window.through) == {customer_ids[1]}
+
+
+def test_a_window_is_split_into_one_job_per_partition_of_its_customers(
+    stream_db: tuple[str, Database],
+) -> None:
+    _url, database = stream_db
+    customer_ids = _seed(database, 10, dishonest_every=100)
+    _ingest(database, customer_ids, round_=0, per_customer=2)
+    with database.session_scope(actor=SYSTEM) as session:
+        summary = queue.dispatch(session, partitions=3)
+        jobs = session.execute(
+            text("SELECT lock, args FROM procrastinate_jobs WHERE queue_name = :queue"),
+            {"queue": queue.QUEUE},
+        ).all()
+    assert summary.customers == len(customer_ids)
+    by_lock = {lock: {int(c) for c in args["customers"]} for lock, args in jobs}
+    assert by_lock == {
+        queue.partition_lock(k): {c for c in customer_ids if c % 3 == k}
+        for k in {c % 3 for c in customer_ids}
+    }
