@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sqlalchemy import ColumnElement, ScalarSelect, Table, delete, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
@@ -466,12 +466,8 @@ def _store_scores(
                 "computed_by": actor.username,
             }
         )
-    table = RiskScore.__table__
-    assert isinstance(table, Table)  # noqa: S101 - a mapped class's table
-    inserted = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    )
-    return dict(zip(changed, inserted.scalars().all(), strict=True))
+    inserted = recorders.insert_many_created(session, RiskScore, rows)
+    return {row: score["id"] for row, score in zip(changed, inserted, strict=True)}
 
 
 def _update_ratings(
