@@ -62,13 +62,20 @@ STALLED_AFTER = 30.0
 # back to "todo" and collide with a waiting job's queueing lock.)
 MAX_ATTEMPTS = 10
 
+# A partition's waiting job takes in the new customers, and for a customer in both the later
+# ``through``: a retry or a requeued job carries an earlier one than a window dispatched since,
+# and keeping the earlier would leave the events in between undispatched.
 _DEFER = text(
     "INSERT INTO procrastinate_jobs "
     "(queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at) "
     "VALUES (:queue, :task, 0, :lock, :lock, CAST(:args AS jsonb), :at) "
     "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO UPDATE SET args = jsonb_set("
-    "procrastinate_jobs.args, '{customers}', "
-    "(procrastinate_jobs.args->'customers') || (EXCLUDED.args->'customers'))"
+    "procrastinate_jobs.args, '{customers}', ("
+    "SELECT jsonb_object_agg(customer, through) FROM ("
+    "SELECT key AS customer, max(value::bigint) AS through FROM ("
+    "SELECT key, value FROM jsonb_each_text(procrastinate_jobs.args->'customers') "
+    "UNION ALL SELECT key, value FROM jsonb_each_text(EXCLUDED.args->'customers')"
+    ") AS both_jobs GROUP BY key) AS merged))"
 )
 _STALLED = text(
     "UPDATE procrastinate_jobs SET status = 'failed' "
@@ -105,6 +112,22 @@ def _job(
     }
 
 
+def queue_partitions(
+    session: Session,
+    partitions: Mapping[int, Mapping[int, int]],
+    *,
+    attempt: int = 0,
+    at: Any = None,
+) -> None:
+    """Queue a job for each partition's ``{customer_id: through}``, merged into the partition's
+    waiting job if it has one, in the caller's transaction."""
+    if partitions:
+        session.execute(
+            _DEFER,
+            [_job(k, partitions[k], attempt=attempt, at=at) for k in sorted(partitions)],
+        )
+
+
 def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) -> PassSummary:
     """Enqueue the next window of the stream as per-partition jobs and move the position, in the
     caller's transaction.
@@ -121,8 +144,7 @@ def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) 
     grouped: dict[int, dict[int, int]] = defaultdict(dict)
     for customer_id, through in window.through.items():
         grouped[customer_id % partitions][customer_id] = through
-    if grouped:
-        session.execute(_DEFER, [_job(k, grouped[k]) for k in sorted(grouped)])
+    queue_partitions(session, grouped)
     position.last_event_id = window.last_event_id
     position.updated_at = utcnow()
     session.flush()
@@ -136,17 +158,10 @@ def requeue_stalled(session: Session, *, stalled_after: float) -> int:
     marked failed and their customers queued again, in the caller's transaction. Applying is
     idempotent, so the new job does what the dead one did not commit, and nothing twice."""
     rows = session.execute(_STALLED, {"queue": QUEUE, "seconds": stalled_after}).scalars().all()
+    for args in rows:
+        customers = {int(c): int(t) for c, t in args["customers"].items()}
+        queue_partitions(session, {int(args["partition"]): customers})
     if rows:
-        session.execute(
-            _DEFER,
-            [
-                _job(
-                    int(args["partition"]),
-                    {int(c): int(t) for c, t in args["customers"].items()},
-                )
-                for args in rows
-            ],
-        )
         logger.warning("requeued %d job(s) of stalled workers", len(rows))
     return len(rows)
 
@@ -202,10 +217,12 @@ def make_app(url: str) -> procrastinate.App:
         except Exception:
             if attempt + 1 >= MAX_ATTEMPTS:
                 raise
-            logger.warning("partition %s: attempt %d failed; retrying", partition, attempt + 1)
+            logger.warning(
+                "partition %s: attempt %d failed; retrying", partition, attempt + 1, exc_info=True
+            )
             at = utcnow() + timedelta(seconds=2 ** (attempt + 1))
             with _database(url).session_scope(actor=WORKER_ACTOR) as session:
-                session.execute(_DEFER, _job(partition, through, attempt=attempt + 1, at=at))
+                queue_partitions(session, {partition: through}, attempt=attempt + 1, at=at)
 
     app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)(_task)
     return app

@@ -352,3 +352,20 @@ def test_a_window_is_split_into_one_job_per_partition_of_its_customers(
         queue.partition_lock(k): {c for c in customer_ids if c % 3 == k}
         for k in {c % 3 for c in customer_ids}
     }
+
+
+def test_a_retry_merged_into_a_waiting_job_keeps_each_customers_later_through(
+    stream_db: tuple[str, Database],
+) -> None:
+    """A failed job queues itself again with the ``through`` it had; a window dispatched since
+    may have queued a later one for the same customer. Keeping the earlier would leave the
+    events in between dispatched to no job."""
+    _url, database = stream_db
+    with database.session_scope(actor=SYSTEM) as session:
+        queue.queue_partitions(session, {3: {11: 500, 19: 300}})
+        queue.queue_partitions(session, {3: {11: 200, 27: 100}}, attempt=1)
+        (customers,) = session.execute(
+            text("SELECT args->'customers' FROM procrastinate_jobs WHERE lock = :lock"),
+            {"lock": queue.partition_lock(3)},
+        ).scalars()
+    assert customers == {"11": 500, "19": 300, "27": 100}
