@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, ScalarSelect, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fengkong.audit.models import AuditEntry
@@ -250,13 +251,22 @@ class VersionedConfigs(Generic[R, C]):
             return row
         if session.scalar(select(self.model.id).limit(1)) is not None:
             raise self.not_found(f"no {self.label} is active; activate one of the stored versions")
-        return self.import_version(
-            session,
-            Actor.system(actor.username),
-            yaml_text=self.shipped_yaml(),
-            note="shipped default",
-            activate=True,
-        )
+        try:
+            with session.begin_nested():
+                return self.import_version(
+                    session,
+                    Actor.system(actor.username),
+                    yaml_text=self.shipped_yaml(),
+                    note="shipped default",
+                    activate=True,
+                )
+        except IntegrityError:
+            # Another transaction stored it first (two stream workers' first jobs): theirs is
+            # committed by the time our insert fails, and active.
+            row = self.active_row(session)
+            if row is None:
+                raise
+            return row
 
     def ensure_active(self, session: Session, actor: Actor) -> StoredConfig[C]:
         """Like ``active``, but the default is stored first when nothing is."""
