@@ -9,8 +9,9 @@
    customers, a permanent limit each, ~24 invoices each (two thirds open, some overdue), a few
    unapplied payments and ~3 open orders each. ``ANALYZE`` afterwards.
 2. Serve: ``uvicorn fengkong.app:create_app --factory --workers N`` (``--workers``, default 2)
-   on 127.0.0.1 without access log, and ``fengkong audit seal --follow`` beside it (what ``fengkong serve`` or a worker runs: the
-   audit entries the checks write pending are sealed into the chain every second).
+   on 127.0.0.1 without access log, and ``fengkong audit seal --follow`` beside it (what
+   ``fengkong serve`` or a worker runs: the audit entries the checks write pending are sealed
+   into the chain every second).
 3. Drive it open-loop at a fixed arrival rate: request *i* is due at ``start + i / rate`` whether
    or not earlier ones have finished (no coordinated omission); its latency is measured from that
    due time to the last byte of the answer. Each request is a new order of a random customer for a
