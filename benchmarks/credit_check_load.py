@@ -40,6 +40,7 @@ import io
 import json
 import pstats
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -527,6 +528,8 @@ def main() -> None:
         "--profile", type=int, metavar="N", help="profile N checks in process instead of a load"
     )
     args = parser.parse_args()
+    # ``timeout`` or ``kill`` end the run through its ``finally``, which stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     token = TOKEN_FILE.read_text() if args.reuse else build(args.customers)
     if args.profile:

@@ -26,6 +26,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse
 import json
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ ADMIN_URL = os.environ.get(
 )
 NAME = "fengkong_bench_stream"
 PORT = 8765
+STALLED_AFTER = 120.0
 
 BUILD = [
     """
@@ -147,7 +149,8 @@ def events(count: int, customers: int, seed: int = 7) -> list[dict[str, object]]
     return out
 
 
-def _caught_up(url: str) -> bool:
+def _customers_behind(url: str) -> int:
+    """Customers whose stream position is short of their last ingested event."""
     engine = create_engine(url)
     with engine.connect() as connection:
         behind: int = connection.execute(
@@ -159,7 +162,22 @@ def _caught_up(url: str) -> bool:
             )
         ).scalar_one()
     engine.dispose()
-    return behind == 0
+    return behind
+
+
+def _wait_until_caught_up(url: str) -> None:
+    """Until every customer is applied; a stream that makes no progress for ``STALLED_AFTER``
+    seconds is reported rather than waited for (a stuck run once hung here)."""
+    behind, since = _customers_behind(url), time.monotonic()
+    while behind:
+        time.sleep(0.5)
+        now_behind = _customers_behind(url)
+        if now_behind < behind:
+            behind, since = now_behind, time.monotonic()
+        elif time.monotonic() - since > STALLED_AFTER:
+            raise RuntimeError(
+                f"the stream stalled: {behind} customers behind for {STALLED_AFTER} s"
+            )
 
 
 def _latency(url: str) -> tuple[float, float, float]:
@@ -227,8 +245,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                     due = start + (offset + args.batch) / args.rate
                     time.sleep(max(0.0, due - time.perf_counter()))
             ingested = time.perf_counter() - start
-            while not _caught_up(url):
-                time.sleep(0.5)
+            _wait_until_caught_up(url)
             total = time.perf_counter() - start
         finally:
             for process in [*started, server]:
@@ -265,6 +282,9 @@ def main() -> None:
         "below the drain rate the latency is the steady-state event-to-alert latency.",
     )
     args = parser.parse_args()
+    # ``timeout`` or ``kill`` end the run through its ``finally``, which stops server and workers
+    # (left running, they held the port and failed the next run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     for workers in args.workers:
         print(json.dumps(run(args, workers)), flush=True)
     _admin_execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
