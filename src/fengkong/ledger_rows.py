@@ -19,7 +19,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Executable, Row, select, union
+from sqlalchemy import Executable, Row, Select, select, union
 from sqlalchemy.orm import Session
 
 from fengkong.credit_reports.models import CreditReport
@@ -175,7 +175,9 @@ def _statements(part: list[int], *, as_of: date) -> Executable:
     )
 
 
-def _credit_reports(part: list[int], *, as_of: date) -> Executable:
+def credit_reports_as_of(as_of: date) -> Select[*tuple[Any, ...]]:
+    """Credit reports not archived and dated by ``as_of``, every customer's (callers filter by
+    customer): this read and ``monitoring.facts``' agency ratings."""
     return select(
         CreditReport.id,
         CreditReport.customer_id,
@@ -183,14 +185,16 @@ def _credit_reports(part: list[int], *, as_of: date) -> Executable:
         CreditReport.report_date,
         CreditReport.rating,
         CreditReport.score,
-    ).where(
-        CreditReport.customer_id.in_(part),
-        CreditReport.archived_at.is_(None),
-        CreditReport.report_date <= as_of,
-    )
+    ).where(CreditReport.archived_at.is_(None), CreditReport.report_date <= as_of)
 
 
-def _legal_events(part: list[int], *, as_of: date) -> Executable:
+def _credit_reports(part: list[int], *, as_of: date) -> Executable:
+    return credit_reports_as_of(as_of).where(CreditReport.customer_id.in_(part))
+
+
+def legal_events_as_of(as_of: date) -> Select[*tuple[Any, ...]]:
+    """Legal events not archived and occurred by ``as_of``, every customer's (callers filter by
+    customer): this read and ``monitoring.facts``' legal facts."""
     return select(
         LegalEvent.id,
         LegalEvent.customer_id,
@@ -199,11 +203,11 @@ def _legal_events(part: list[int], *, as_of: date) -> Executable:
         LegalEvent.amount_minor,
         LegalEvent.currency,
         LegalEvent.resolved_on,
-    ).where(
-        LegalEvent.customer_id.in_(part),
-        LegalEvent.archived_at.is_(None),
-        LegalEvent.occurred_on <= as_of,
-    )
+    ).where(LegalEvent.archived_at.is_(None), LegalEvent.occurred_on <= as_of)
+
+
+def _legal_events(part: list[int], *, as_of: date) -> Executable:
+    return legal_events_as_of(as_of).where(LegalEvent.customer_id.in_(part))
 
 
 def _qualitative(part: list[int], *, as_of: date) -> Executable:

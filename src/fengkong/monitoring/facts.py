@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from fengkong import ledger_rows
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.financials.models import FinancialStatement
@@ -365,16 +366,7 @@ def _scores(
 
 
 def _reports(session: Session, source: _Source, as_of: date) -> dict[int, list[AgencyRating]]:
-    statement = (
-        select(
-            CreditReport.customer_id,
-            CreditReport.agency,
-            CreditReport.report_date,
-            CreditReport.rating,
-        )
-        .where(CreditReport.archived_at.is_(None))
-        .where(CreditReport.report_date <= as_of)
-    )
+    statement = ledger_rows.credit_reports_as_of(as_of)
     found: dict[int, list[AgencyRating]] = defaultdict(list)
     rows = chain(
         source.shared_rows("credit_reports"),
@@ -386,19 +378,7 @@ def _reports(session: Session, source: _Source, as_of: date) -> dict[int, list[A
 
 
 def _legal(session: Session, source: _Source, as_of: date) -> dict[int, list[LegalFact]]:
-    statement = (
-        select(
-            LegalEvent.id,
-            LegalEvent.customer_id,
-            LegalEvent.event_type,
-            LegalEvent.occurred_on,
-            LegalEvent.amount_minor,
-            LegalEvent.currency,
-            LegalEvent.resolved_on,
-        )
-        .where(LegalEvent.archived_at.is_(None))
-        .where(LegalEvent.occurred_on <= as_of)
-    )
+    statement = ledger_rows.legal_events_as_of(as_of)
     found: dict[int, list[LegalFact]] = defaultdict(list)
     rows = chain(
         source.shared_rows("legal_events"),
