@@ -11,8 +11,9 @@ import typer
 from fengkong import database as database_module
 from fengkong.auth.actor import Actor
 from fengkong.errors import DomainError
-from fengkong.kit.time import utcnow
+from fengkong.kit.time import business_today
 from fengkong.monitoring import service as monitoring_service
+from fengkong.settings import get_settings
 
 monitor_app = typer.Typer(
     help="Early warning: evaluate rules, escalate overdue alerts.", no_args_is_help=True
@@ -43,7 +44,7 @@ def monitor_evaluate(
                 session,
                 CLI_ACTOR,
                 customer_ids=customer or None,
-                as_of=on.date() if on else utcnow().date(),
+                as_of=on.date() if on else business_today(get_settings().zone),
             )
     except DomainError as error:
         raise _fail(error) from error

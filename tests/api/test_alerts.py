@@ -3,8 +3,10 @@ by persona."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -187,6 +189,30 @@ def test_an_evaluation_run_through_the_api_raises_alerts_once(
         "/api/v1/monitoring/evaluate", json=body, headers=personas.sam_sales.headers
     )
     assert refused.status_code == 403
+
+
+@time_machine.travel(datetime(2026, 12, 6, 16, 30, tzinfo=UTC), tick=False)
+def test_without_as_of_evaluation_and_preview_judge_the_business_day_not_utcs(
+    client: TestClient, personas: Personas
+) -> None:
+    """At 00:30 in Shanghai it is still the day before in UTC: an invoice due on the 6th is
+    overdue on the business calendar (Asia/Shanghai, the default zone)."""
+    body = {"customer_ids": [factories.customer().id]}
+    evaluated = client.post(
+        "/api/v1/monitoring/evaluate", json=body, headers=personas.alice_analyst.headers
+    )
+    assert evaluated.status_code == 200, evaluated.text
+    assert evaluated.json()["as_of"] == "2026-12-07"
+    preview = client.post(
+        "/api/v1/rules/preview",
+        json={
+            "rule_yaml": "{id: dpd_1, kind: threshold, metric: days_past_due, value: 1, "
+            "severity: low, title: overdue}"
+        },
+        headers=personas.sam_sales.headers,
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["as_of"] == "2026-12-07"
 
 
 def test_an_attachment_is_uploaded_by_an_analyst_and_downloaded_by_an_auditor(

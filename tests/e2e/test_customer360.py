@@ -3,7 +3,7 @@ from their JSON, and an interaction logged through the form appears without a pa
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ from playwright.sync_api import expect, sync_playwright
 from fengkong.auth.actor import Actor
 from fengkong.customers.status import RelationType
 from fengkong.kit.money import Money
+from fengkong.kit.time import business_today
+from fengkong.settings import get_settings
 from tests import factories
 from tests.e2e.conftest import CHROMIUM_ARGS, USERNAME, LiveServer
 from tests.personas import PASSWORD
@@ -47,7 +49,7 @@ def _customer_with_history(live_server: LiveServer) -> int:
                     period_end=date(year, 12, 31),
                     published_on=date(year + 1, 4, 30),
                 )
-            today = datetime.now(UTC).date()
+            today = business_today(get_settings().zone)
             factories.invoice(
                 customer_id=customer.id,
                 issue_date=today - timedelta(days=90),

@@ -19,8 +19,10 @@ from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer, CustomerInteraction
 from fengkong.customers.status import RelationType
 from fengkong.kit.money import Money
+from fengkong.kit.time import business_today
 from fengkong.monitoring.rules import Severity
 from fengkong.monitoring.status import AlertStatus
+from fengkong.settings import Settings
 from tests import factories
 from tests.integration.customers.conftest import raise_alert, use_rules
 from tests.personas import Personas
@@ -172,7 +174,7 @@ def test_the_export_defuses_cells_that_a_spreadsheet_would_run_as_formulas(
 
 
 @pytest.fixture
-def customer_360(session: Session, personas: Personas) -> Customer:
+def customer_360(session: Session, personas: Personas, settings: Settings) -> Customer:
     """A customer with a group, statements, a late payer's ledger, an alert and a review due."""
     use_rules(session)
     customer = factories.customer(name="杭州全景制造有限公司")
@@ -197,7 +199,7 @@ def customer_360(session: Session, personas: Personas) -> Customer:
             published_on=date(year + 1, 4, 30),
             total_liabilities_minor=liabilities,
         )
-    today = datetime.now(UTC).date()
+    today = business_today(settings.zone)
     factories.invoice(
         customer_id=customer.id,
         issue_date=today - timedelta(days=70),

@@ -4,7 +4,6 @@ bulk actions), actions on customers, evaluation runs, escalation, rule sets and 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from fengkong.api.deps import DbSession, requires
 from fengkong.api.etags import ExpectedVersion, tag
 from fengkong.api.idempotency import IdempotentRoute, writes
+from fengkong.api.params import BusinessDate
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
 from fengkong.config_versions import (
@@ -21,7 +21,6 @@ from fengkong.config_versions import (
     ConfigVersionOut,
     ConfigVersionYamlOut,
 )
-from fengkong.kit.time import utcnow
 from fengkong.monitoring import service
 from fengkong.monitoring.rules import Severity
 from fengkong.monitoring.schemas import (
@@ -54,10 +53,6 @@ router = APIRouter(tags=["alerts"], route_class=IdempotentRoute)
 Reader = Annotated[Actor, requires(Permission.ALERTS_READ)]
 Worker = Annotated[Actor, writes(Permission.ALERTS_WRITE)]
 RuleAdmin = Annotated[Actor, writes(Permission.RULES_WRITE)]
-
-
-def _today() -> date:
-    return utcnow().date()
 
 
 @router.get("/alerts", response_model=AlertList)
@@ -190,10 +185,12 @@ def list_actions(
 
 
 @router.post("/monitoring/evaluate", response_model=EvaluationOut)
-def evaluate(data: EvaluateIn, session: DbSession, actor: Worker) -> EvaluationOut:
+def evaluate(
+    data: EvaluateIn, session: DbSession, actor: Worker, today: BusinessDate
+) -> EvaluationOut:
     """Evaluate the active rule set now for these customers (all when omitted)."""
     summary = service.evaluate_customers(
-        session, actor, customer_ids=data.customer_ids, as_of=data.as_of or _today()
+        session, actor, customer_ids=data.customer_ids, as_of=data.as_of or today
     )
     return EvaluationOut.of(summary)
 
@@ -231,10 +228,10 @@ def activate_rule_set(version: int, session: DbSession, actor: RuleAdmin) -> Con
 
 
 @router.post("/rules/preview", response_model=PreviewOut)
-def preview(data: PreviewIn, session: DbSession, actor: Reader) -> PreviewOut:
+def preview(data: PreviewIn, session: DbSession, actor: Reader, today: BusinessDate) -> PreviewOut:
     """How many customers (and which, the first 50) one rule would fire for; writes nothing."""
     result = service.preview_rule(
-        session, actor, rule_yaml=data.rule_yaml, as_of=data.as_of or _today()
+        session, actor, rule_yaml=data.rule_yaml, as_of=data.as_of or today
     )
     return PreviewOut.of(result)
 
