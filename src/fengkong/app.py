@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from fengkong import __version__
 from fengkong.api import errors, openapi
 from fengkong.api.params import refuse_unstorable_parameters
+from fengkong.api.recent_tokens import RecentTokens
 from fengkong.api.routes import (
     alerts,
     collections,
@@ -64,6 +65,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     # are logged as such (docs/security.md, "Personal data").
     keyring_from_settings(settings)
     app.state.database = database or open_database(settings.resolved_database_url)
+    app.state.recent_tokens = RecentTokens(settings.api_token_cache_seconds)
 
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -110,22 +110,38 @@ class Database:
     def backend(self) -> str:
         return self.engine.dialect.name
 
-    @contextmanager
-    def session_scope(self, *, actor: object = None) -> Iterator[Session]:
-        """The unit of work: commit if the block succeeds, roll back if it raises.
-
-        ``actor`` is who the writes are attributed to in the audit log.
-        """
+    def open_session(self, *, actor: object = None) -> Session:
+        """A session for ``actor`` (who its writes are attributed to in the audit log). Opening
+        one does no I/O: the connection is taken at its first statement."""
         session = self.session_factory()
         session.info["actor"] = actor
+        return session
+
+    @contextmanager
+    def session_scope(self, *, actor: object = None) -> Iterator[Session]:
+        """The unit of work: commit if the block succeeds, roll back if it raises."""
+        session = self.open_session(actor=actor)
         try:
             yield session
+        except BaseException:
+            end_session(session, commit=False)
+            raise
+        end_session(session, commit=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def end_session(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and give the connection back: a unit of work's one blocking end."""
+    try:
+        if not commit:
+            session.rollback()
+            return
+        try:
             session.commit()
         except BaseException:
             session.rollback()
             raise
-        finally:
-            session.close()
-
-    def dispose(self) -> None:
-        self.engine.dispose()
+    finally:
+        session.close()

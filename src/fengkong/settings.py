@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # 32 → 8 drained paced arrivals 20-26 % faster with one worker (docs/performance.md).
     # Changing it is safe at any time, workers running or not.
     stream_partitions: int = Field(default=8, ge=1, le=1024)
+    # API tokens resolved within this many seconds answer from memory (fengkong.api.recent_tokens):
+    # a revocation, a disabled user or a role change reaches API requests this much later; 0 is off.
+    api_token_cache_seconds: float = Field(default=5, ge=0, le=300)
     # Notifications (docs/notifications.md). Without an SMTP host, email deliveries wait, marked
     # "SMTP not configured", and are sent once it is.
     smtp_host: str = ""

@@ -265,9 +265,23 @@ def list_tokens(
     ]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """What a bearer token stands for, and until when."""
+
+    actor: Actor
+    expires_at: datetime | None
+
+
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    """The actor a bearer token stands for, or ``None`` if unknown, revoked, expired or disabled.
-    The token and its user are read in one query: every API request pays for it."""
+    """The actor a bearer token stands for, or ``None`` if unknown, revoked, expired or disabled."""
+    grant = grant_of_token(session, token)
+    return None if grant is None else grant.actor
+
+
+def grant_of_token(session: Session, token: str) -> TokenGrant | None:
+    """The token and its user are read in one query: every API request that is not answered
+    from ``fengkong.api.recent_tokens`` pays for it."""
     found = session.execute(
         _token_and_user(), {"token_hash": tokens.token_digest(token)}
     ).one_or_none()
@@ -282,10 +296,12 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     actor = actor_for(user)
     if record.last_used_at is None or now - record.last_used_at >= TOKEN_TOUCH_INTERVAL:
         record.last_used_at = now
-    if record.scopes is None:
-        return actor
-    scopes = frozenset(Permission(scope) for scope in record.scopes if scope in _PERMISSION_NAMES)
-    return dataclasses.replace(actor, token_scopes=scopes)
+    if record.scopes is not None:
+        scopes = frozenset(
+            Permission(scope) for scope in record.scopes if scope in _PERMISSION_NAMES
+        )
+        actor = dataclasses.replace(actor, token_scopes=scopes)
+    return TokenGrant(actor, record.expires_at)
 
 
 @cache
