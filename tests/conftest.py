@@ -46,6 +46,7 @@ from fengkong.settings import Settings, get_settings
 from tests import factories
 from tests.personas import Personas, create_personas
 from tests.planted import PLANTED_VALUES
+from tests.request_sessions import savepoint_unit_of_work
 
 get_settings.cache_clear()
 
@@ -182,24 +183,7 @@ def app(database: Database, session: Session) -> FastAPI:
     """The app wired to the test's session: each request runs in a savepoint of it, so a failed
     request rolls back its own writes, as a real request's transaction would."""
     application = create_app(database=database, settings=get_settings())
-
-    def _unit_of_work() -> Iterator[Session]:
-        # A request sets its own actor (and so its access scope) on the session; the test's
-        # own reads and writes after it go on as the test's actor.
-        outer = {key: session.info.get(key) for key in ("actor", "provenance")}
-        savepoint = session.begin_nested()
-        try:
-            yield session
-            if savepoint.is_active:
-                savepoint.commit()
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        finally:
-            session.info.update(outer)
-
-    application.dependency_overrides[unit_of_work] = _unit_of_work
+    application.dependency_overrides[unit_of_work] = savepoint_unit_of_work(lambda: session)
     return application
 
 

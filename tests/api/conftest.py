@@ -18,6 +18,7 @@ from fengkong.api.deps import unit_of_work
 from fengkong.app import create_app
 from fengkong.db import Database
 from fengkong.settings import get_settings
+from tests.request_sessions import savepoint_unit_of_work
 
 
 class _CurrentSession:
@@ -29,20 +30,11 @@ def _shared_app(database: Database) -> tuple[FastAPI, _CurrentSession]:
     application = create_app(database=database, settings=get_settings())
     current = _CurrentSession()
 
-    def _unit_of_work() -> Iterator[Session]:
-        session = current.session
-        assert session is not None, "the shared app is used outside a test"
-        savepoint = session.begin_nested()
-        try:
-            yield session
-            if savepoint.is_active:
-                savepoint.commit()
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
+    def _current() -> Session:
+        assert current.session is not None, "the shared app is used outside a test"
+        return current.session
 
-    application.dependency_overrides[unit_of_work] = _unit_of_work
+    application.dependency_overrides[unit_of_work] = savepoint_unit_of_work(_current)
     return application, current
 
 

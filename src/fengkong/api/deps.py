@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,8 @@ from fengkong.errors import NotAuthenticated
 from fengkong.i18n import negotiate_locale
 from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.settings import Locale, Settings
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `fengkong token create`")
 
@@ -55,14 +57,37 @@ async def unit_of_work(
     except BaseException:
         await run_in_threadpool(end_session, session, commit=False)
         raise
-    await run_in_threadpool(end_session, session, commit=True)
+    if session.in_transaction():
+        await run_in_threadpool(end_session, session, commit=True)
+    else:
+        # The route committed in its own hop (``commit_in_hop``): nothing left to send.
+        session.close()
+
+
+async def commit_in_hop(request: Request, session: Session, work: Callable[[], T]) -> T:
+    """Run a route's blocking ``work`` and commit it in the same worker-thread hop: a hot route
+    then holds a database connection only while in its thread, and the unit of work has no
+    blocking end left. A request that claimed an ``Idempotency-Key`` keeps the commit for the
+    unit of work, after its response is stored in the same transaction."""
+    claimed = getattr(request.state, "idempotency_claim", None) is not None
+
+    def work_and_commit() -> T:
+        result = work()
+        if not claimed:
+            session.commit()
+        return result
+
+    return await run_in_threadpool(work_and_commit)
 
 
 DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 
 def _read_grant(session: Session, token: str, recent: RecentTokens) -> TokenGrant | None:
+    """Committed at once (the token's last-use mark), so the connection goes back to the pool
+    instead of being held while the request waits for its next worker thread."""
     grant = auth_service.grant_of_token(session, token)
+    session.commit()
     if grant is not None:
         recent.remember(token, grant)
     return grant

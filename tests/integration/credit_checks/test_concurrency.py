@@ -36,17 +36,11 @@ ORDERS = 50
 ORDER_YUAN = 1_000  # 50 × ¥1,000 = ¥50,000 asked against ¥40,000 available
 
 
-async def _enough_threads() -> None:
-    anyio.to_thread.current_default_thread_limiter().total_tokens = ORDERS * 2
-
-
 @pytest.fixture(params=BACKENDS)
 def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database of its own whose rows are committed, as concurrent requests need."""
     with throwaway_database_url(request.param, tmp_path) as url:
         upgrade(url)
-        # A connection for each request in flight: with fewer, requests waiting for a connection
-        # can hold every worker thread the requests holding one need (a harness deadlock).
         database = Database(url, pool_size=ORDERS, max_overflow=0)
         recorders.install(database.session_factory)
         try:
@@ -55,14 +49,13 @@ def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
             database.dispose()
 
 
-def test_parallel_checks_never_approve_more_than_the_available_credit(
-    committed: Database, world: World
-) -> None:
+def _customer_owing_60000(database: Database, world: World, serial: int) -> tuple[int, str]:
+    """A customer with ¥60,000 open against a ¥100,000 limit, and an ERP's token."""
     system = Actor.system("test")
-    with committed.session_scope(actor=system) as session:
+    with database.session_scope(actor=system) as session:
         customer = Customer(
-            uscc=make_uscc(77),
-            name="并发测试有限公司",
+            uscc=make_uscc(serial),
+            name=f"并发测试{serial}有限公司",
             industry_code="F51",
             region_code="310000",
         )
@@ -83,16 +76,21 @@ def test_parallel_checks_never_approve_more_than_the_available_credit(
         configs.ensure_active(session)
         customer_id = customer.id
     world.limit(customer_id, "100000.00")
-    headers = {"Authorization": f"Bearer {token}"}
-    app = create_app(database=committed, settings=get_settings())
+    return customer_id, token
 
-    with TestClient(app) as client:
+
+def _check_all_at_once(
+    database: Database, customer_id: int, token: str, threads: int
+) -> list[dict[str, object]]:
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def worker_threads() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+    with TestClient(create_app(database=database, settings=get_settings())) as client:
         assert client.get("/api/v1/me", headers=headers).status_code == 200  # token touched once
-        # A worker thread for each request in flight, as a server sized for its load has: with
-        # fewer, requests waiting on the lock can hold every thread the lock holder needs to
-        # commit (on PostgreSQL the lock timeout then answers 503 instead of waiting forever).
         assert client.portal is not None
-        client.portal.call(_enough_threads)
+        client.portal.call(worker_threads)
 
         def check(number: int) -> dict[str, object]:
             body = {
@@ -107,12 +105,16 @@ def test_parallel_checks_never_approve_more_than_the_available_credit(
             return answer
 
         with ThreadPoolExecutor(max_workers=ORDERS) as pool:
-            answers = list(pool.map(check, range(ORDERS)))
+            return list(pool.map(check, range(ORDERS)))
 
+
+def _assert_forty_approved_in_turn(
+    database: Database, customer_id: int, answers: list[dict[str, object]]
+) -> None:
     approved = [a for a in answers if a["decision"] == "approve"]
     assert len(approved) == 40
     assert {a["decision"] for a in answers} == {"approve", "hold"}
-    with committed.session_scope(actor=system) as session:
+    with database.session_scope(actor=Actor.system("test")) as session:
         counted = session.scalar(
             select(func.sum(Order.amount_minor)).where(Order.customer_id == customer_id)
         )
@@ -120,6 +122,32 @@ def test_parallel_checks_never_approve_more_than_the_available_credit(
     # Each approval saw every earlier one: the exposures before are 60,000, 61,000, … 99,000.
     befores = sorted(str(a["exposure_before"]) for a in approved)
     assert befores == sorted(f"{60_000 + i * ORDER_YUAN}.00" for i in range(40))
+
+
+def test_parallel_checks_never_approve_more_than_the_available_credit(
+    committed: Database, world: World
+) -> None:
+    customer_id, token = _customer_owing_60000(committed, world, 77)
+    # A worker thread for each request in flight.
+    answers = _check_all_at_once(committed, customer_id, token, threads=ORDERS * 2)
+    _assert_forty_approved_in_turn(committed, customer_id, answers)
+
+
+def test_fifty_parallel_checks_need_no_more_than_four_threads_and_connections(
+    committed: Database, world: World
+) -> None:
+    """A check commits in its own worker-thread hop, so it holds a connection (and the
+    customer's lock) only while it has a thread: with four of each, fifty checks queue for
+    threads and all pass in turn. When the commit took another hop, requests waiting on the
+    lock or for a connection could hold every thread the holder needed to commit."""
+    customer_id, token = _customer_owing_60000(committed, world, 81)
+    small = Database(committed.url, pool_size=4, max_overflow=0, pool_timeout=10)
+    recorders.install(small.session_factory)
+    try:
+        answers = _check_all_at_once(small, customer_id, token, threads=4)
+    finally:
+        small.dispose()
+    _assert_forty_approved_in_turn(committed, customer_id, answers)
 
 
 def test_a_check_waiting_too_long_for_the_customer_answers_customer_busy(

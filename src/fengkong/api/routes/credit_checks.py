@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from fengkong.api.deps import CallerLocale, DbSession, requires
+from fengkong.api.deps import CallerLocale, DbSession, commit_in_hop, requires
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -50,6 +49,7 @@ Configurer = Annotated[Actor, writes(Permission.CREDIT_CHECKS_CONFIGURE)]
 )
 async def check_order(
     data: CreditCheckIn,
+    request: Request,
     response: Response,
     session: DbSession,
     actor: Checker,
@@ -57,9 +57,11 @@ async def check_order(
 ) -> CreditCheckOut:
     """Approve, hold or reject an order. The same ``order_id`` with the same payload answers
     200 with the stored decision; a changed order is checked again (201)."""
-    # One worker-thread hop for the check and its answer: a plain ``def`` route takes one for
-    # the route and another for FastAPI's validation of what it returns.
-    answer, replayed = await run_in_threadpool(_check_order, data, session, actor, locale)
+    # One worker-thread hop for the check, its answer and the commit: a plain ``def`` route
+    # takes one for the route, one for FastAPI's validation of what it returns and one to commit.
+    answer, replayed = await commit_in_hop(
+        request, session, lambda: _check_order(data, session, actor, locale)
+    )
     if replayed:
         response.status_code = status.HTTP_200_OK
     return answer
