@@ -8,7 +8,7 @@
    migrated, then filled set-based (``INSERT … SELECT generate_series``, not the demo loader):
    customers, a permanent limit each, ~24 invoices each (two thirds open, some overdue), a few
    unapplied payments and ~3 open orders each. ``ANALYZE`` afterwards.
-2. Serve: ``uvicorn fengkong.app:create_app --factory --workers N`` (``--workers``, default 2)
+2. Serve: ``uvicorn fengkong.app:create_app --factory --workers N`` (``--workers``, default 4)
    on 127.0.0.1 without access log, and ``fengkong audit seal --follow`` beside it (what
    ``fengkong serve`` or a worker runs: the audit entries the checks write pending are sealed
    into the chain every second).
@@ -521,7 +521,7 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=50)
     parser.add_argument("--step-seconds", type=float, default=20)
     parser.add_argument("--max-rate", type=float, default=1000)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
     parser.add_argument("--reuse", action="store_true", help="use the database already built")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
@@ -543,7 +543,7 @@ def main() -> None:
     sealer = seal_audit_entries()
     tag = f"L{int(time.time())}"
     try:
-        asyncio.run(drive(token, 50, 5, args.customers, f"{tag}-warm"))  # warm both workers
+        asyncio.run(drive(token, 50, 5, args.customers, f"{tag}-warm"))  # warm every worker
         serial = asyncio.run(one_at_a_time(token, 500, args.customers, f"{tag}-serial"))
         print(
             f"\none request at a time (500): p50 {serial.percentile(0.5):.1f} ms, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI
 
 from fengkong import __version__
@@ -66,6 +67,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     keyring_from_settings(settings)
     app.state.database = database or open_database(settings.resolved_database_url)
     app.state.recent_tokens = RecentTokens(settings.api_token_cache_seconds)
+    app.state.credit_check_threads = CapacityLimiter(settings.credit_check_threads)
 
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -87,8 +87,9 @@ def serve(
         int,
         typer.Option(
             min=1,
-            help="Server processes: one per core on PostgreSQL (the load benchmark runs two on two "
-            "cores); the background threads run once, in this process.",
+            help="Server processes: two per core on PostgreSQL (a process waits on the database "
+            "about as long as it computes; the load benchmark runs four on two cores); the "
+            "background threads run once, in this process.",
         ),
     ] = 1,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -64,11 +66,18 @@ async def unit_of_work(
         session.close()
 
 
-async def commit_in_hop(request: Request, session: Session, work: Callable[[], T]) -> T:
+async def commit_in_hop(
+    request: Request,
+    session: Session,
+    work: Callable[[], T],
+    *,
+    limiter: CapacityLimiter | None = None,
+) -> T:
     """Run a route's blocking ``work`` and commit it in the same worker-thread hop: a hot route
     then holds a database connection only while in its thread, and the unit of work has no
     blocking end left. A request that claimed an ``Idempotency-Key`` keeps the commit for the
-    unit of work, after its response is stored in the same transaction."""
+    unit of work, after its response is stored in the same transaction. ``limiter`` bounds how
+    many such hops run at once (anyio's default pool otherwise)."""
     claimed = getattr(request.state, "idempotency_claim", None) is not None
 
     def work_and_commit() -> T:
@@ -77,7 +86,7 @@ async def commit_in_hop(request: Request, session: Session, work: Callable[[], T
             session.commit()
         return result
 
-    return await run_in_threadpool(work_and_commit)
+    return await anyio.to_thread.run_sync(work_and_commit, limiter=limiter)
 
 
 DbSession = Annotated[Session, Depends(unit_of_work, scope="function")]

@@ -5,10 +5,12 @@ credit-account row (a row lock on PostgreSQL, the write lock on SQLite)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -20,7 +22,7 @@ from fengkong.app import create_app
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
-from fengkong.credit_checks import configs, repository
+from fengkong.credit_checks import configs, repository, service
 from fengkong.customers.models import Customer
 from fengkong.database import upgrade
 from fengkong.db import Database
@@ -125,12 +127,31 @@ def _assert_forty_approved_in_turn(
 
 
 def test_parallel_checks_never_approve_more_than_the_available_credit(
-    committed: Database, world: World
+    committed: Database, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Also: however many threads the server has, no more checks run at once than
+    ``FENGKONG_CREDIT_CHECK_THREADS`` (the rest queue without a thread)."""
     customer_id, token = _customer_owing_60000(committed, world, 77)
+    running = peak = 0
+    counting = threading.Lock()
+    check_order = service.check_order
+
+    def counted(*args: Any, **kwargs: Any) -> service.CheckAnswer:
+        nonlocal running, peak
+        with counting:
+            running += 1
+            peak = max(peak, running)
+        try:
+            return check_order(*args, **kwargs)
+        finally:
+            with counting:
+                running -= 1
+
+    monkeypatch.setattr(service, "check_order", counted)
     # A worker thread for each request in flight.
     answers = _check_all_at_once(committed, customer_id, token, threads=ORDERS * 2)
     _assert_forty_approved_in_turn(committed, customer_id, answers)
+    assert 1 <= peak <= get_settings().credit_check_threads
 
 
 def test_fifty_parallel_checks_need_no_more_than_four_threads_and_connections(

@@ -59,8 +59,12 @@ async def check_order(
     200 with the stored decision; a changed order is checked again (201)."""
     # One worker-thread hop for the check, its answer and the commit: a plain ``def`` route
     # takes one for the route, one for FastAPI's validation of what it returns and one to commit.
+    # The hops have threads of their own, few of them (FENGKONG_CREDIT_CHECK_THREADS).
     answer, replayed = await commit_in_hop(
-        request, session, lambda: _check_order(data, session, actor, locale)
+        request,
+        session,
+        lambda: _check_order(data, session, actor, locale),
+        limiter=request.app.state.credit_check_threads,
     )
     if replayed:
         response.status_code = status.HTTP_200_OK
