@@ -4,15 +4,16 @@ yuan; the shipped rule set decides."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fengkong.credit_checks import service
 from fengkong.credit_checks.models import CreditCheck, CreditHold
 from fengkong.credit_checks.rules import BlockFact
-from fengkong.credit_checks.service import OrderOfAnotherCustomer
+from fengkong.credit_checks.service import CheckRequest, OrderOfAnotherCustomer
 from fengkong.credit_checks.status import Decision, HoldStatus, Stage
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.models import InvoiceDispute
@@ -22,7 +23,7 @@ from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
 from fengkong.receivables.models import Invoice
 from tests import factories
-from tests.integration.credit_checks.conftest import DAY, World, run_check
+from tests.integration.credit_checks.conftest import DAY, ERP, World, run_check
 
 NOT_DUE = DAY + timedelta(days=20)
 
@@ -278,3 +279,29 @@ def test_an_order_number_of_another_customer_is_refused(session: Session, world:
 
     with pytest.raises(OrderOfAnotherCustomer):
         run_check(session, second, "SO-1", "1000.00")
+
+
+def test_an_archived_customer_named_by_id_or_uscc_is_rejected_and_nothing_is_booked(
+    session: Session, world: World
+) -> None:
+    customer = factories.customer()
+    world.limit(customer.id, "100000.00")
+    customer.archived_at = datetime.now(UTC)
+    session.flush()
+
+    by_id = run_check(session, customer.id, "SO-ARCH-1", "100.00").check
+    by_uscc = service.check_order(
+        session,
+        ERP,
+        request=CheckRequest(
+            order_number="SO-ARCH-2",
+            amount=Money.of("100.00", "CNY"),
+            customer_uscc=customer.uscc,
+        ),
+        today=DAY,
+    ).check
+
+    for check in (by_id, by_uscc):
+        assert (check.decision, check.customer_id) == (Decision.REJECT, customer.id)
+        assert [reason["code"] for reason in check.reasons] == ["customer_archived"]
+    assert session.scalar(select(func.count()).where(Order.customer_id == customer.id)) == 0
