@@ -61,6 +61,7 @@ from fengkong.credit_checks.status import (
     StepOutcome,
 )
 from fengkong.customers import service as customers_service
+from fengkong.customers.models import Customer
 from fengkong.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fengkong.kit.amounts import PositiveMoneyIn
 from fengkong.kit.money import Money
@@ -124,12 +125,12 @@ def _today() -> date:
     return business_today(get_settings().zone)
 
 
-def _customer(session: Session, request: CheckRequest) -> customers_service.CustomerKey:
+def _customer(session: Session, request: CheckRequest) -> Customer:
     if request.customer_id is not None:
-        customer = customers_service.find_customer_key(session, customer_id=request.customer_id)
+        customer = customers_service.find_customer(session, request.customer_id)
         field, value = "customer_id", str(request.customer_id)
     elif request.customer_uscc is not None:
-        customer = customers_service.find_customer_key(session, uscc=request.customer_uscc)
+        customer = customers_service.find_customer_by_uscc(session, request.customer_uscc)
         field, value = "customer_uscc", request.customer_uscc
     else:
         raise ValidationFailed(

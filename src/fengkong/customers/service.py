@@ -360,25 +360,6 @@ def find_customer_by_uscc(session: Session, uscc: str) -> Customer | None:
     return session.scalars(select(Customer).where(Customer.uscc == uscc)).one_or_none()
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerKey:
-    """What a hot path needs of a customer: which one, and whether it is archived."""
-
-    id: int
-    archived_at: datetime | None
-
-
-def find_customer_key(
-    session: Session, *, customer_id: int | None = None, uscc: str | None = None
-) -> CustomerKey | None:
-    """The customer by id (else by USCC) as two columns, not a whole customer with its
-    encrypted fields: the credit check's first read (issue 5). The actor's access scope applies
-    as to any customer query."""
-    match = Customer.id == customer_id if customer_id is not None else Customer.uscc == uscc
-    row = session.execute(select(Customer.id, Customer.archived_at).where(match)).one_or_none()
-    return None if row is None else CustomerKey(row.id, row.archived_at)
-
-
 def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
     customer = find_customer(session, customer_id)
     if customer is None:
