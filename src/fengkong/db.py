@@ -133,15 +133,12 @@ class Database:
 
 
 def end_session(session: Session, *, commit: bool) -> None:
-    """Commit (or roll back) and give the connection back: a unit of work's one blocking end."""
+    """Commit (or roll back) and give the connection back: a unit of work's one blocking end.
+    A commit that fails is rolled back by ``close``."""
     try:
-        if not commit:
-            session.rollback()
-            return
-        try:
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
     finally:
         session.close()

@@ -8,7 +8,6 @@ in every process, whichever process made the change. A token's own expiry is nev
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +17,7 @@ from datetime import datetime
 
 from fengkong.auth.actor import Actor
 from fengkong.auth.service import TokenGrant
+from fengkong.auth.tokens import token_digest
 from fengkong.kit.time import utcnow
 
 MAX_TOKENS = 4096
@@ -32,7 +32,8 @@ class _Entry:
 
 
 class RecentTokens:
-    """Token digest → actor, each for ``seconds`` after it was read from the database."""
+    """Token digest → actor, each for ``seconds`` after it was read from the database. Keyed by
+    the digest the database stores, so the process keeps no usable token in this map."""
 
     def __init__(
         self,
@@ -44,13 +45,13 @@ class RecentTokens:
         self.seconds = seconds
         self.max_tokens = max_tokens
         self._clock = clock
-        self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def actor_of(self, token: str) -> Actor | None:
         """The cached actor, or ``None`` when the token must be read (unknown here, stale, or
         past its expiry)."""
-        entry = self._entries.get(_digest(token))
+        entry = self._entries.get(token_digest(token))
         if entry is None or self._clock() >= entry.fresh_until:
             return None
         if entry.expires_at is not None and entry.expires_at <= utcnow():
@@ -61,14 +62,9 @@ class RecentTokens:
         if self.seconds <= 0:
             return
         entry = _Entry(grant.actor, self._clock() + self.seconds, grant.expires_at)
-        key = _digest(token)
+        key = token_digest(token)
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_tokens:
                 self._entries.popitem(last=False)
-
-
-def _digest(token: str) -> bytes:
-    """Keys are digests, so the process keeps no usable token in this map."""
-    return hashlib.sha256(token.encode()).digest()
