@@ -3,13 +3,19 @@ leave the same audit entries, events and provenance as rows written by an ORM fl
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
+import time_machine
+from sqlalchemy import func, null, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
+from fengkong.audit.models import AuditEntry
+from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
 from fengkong.auth.roles import Role
 from fengkong.kit.amounts import PositiveMoneyIn
@@ -178,3 +184,65 @@ def test_rows_inserted_together_are_one_short_statement_on_postgresql(session: S
 
 def test_inserting_no_rows_sends_nothing(session: Session) -> None:
     assert statements_sent(session, lambda: recorders.insert_many_created(session, User, [])) == []
+
+
+def test_entries_and_events_written_together_keep_their_order_and_exact_values(
+    session: Session,
+) -> None:
+    customer = factories.customer()
+    moment = datetime(2026, 12, 6, 19, 30, 1, 123456, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False):
+        rows = [
+            orders_service.insert_order(session, data=_order_data(customer.id, f"SO-ORD-{n}"))
+            for n in range(12)
+        ]
+        recorders.record_created(session, [(Order, row) for row in rows])
+
+    entries = [audit_entries_of(session, "orders", row["id"])[0] for row in rows]
+    events = [events_of(session, "orders", row["id"])[0] for row in rows]
+    assert [entry.id for entry in entries] == sorted(entry.id for entry in entries)
+    assert [event.id for event in events] == sorted(event.id for event in events)
+    for row, entry, event in zip(rows, entries, events, strict=True):
+        assert (entry.action, entry.before, entry.occurred_at) == ("create", None, moment)
+        assert entry.after is not None
+        assert (entry.after["id"], entry.after["order_number"]) == (row["id"], row["order_number"])
+        assert (event.occurred_at, event.recorded_at) == (moment, moment)
+        assert (event.event_type, event.customer_id) == ("order_placed", customer.id)
+        assert event.payload == entry.after
+    # ``before`` is stored as JSON null, as SQLAlchemy stores ``None`` in every other path.
+    assert (
+        session.scalar(
+            select(func.count())
+            .where(AuditEntry.id.in_([entry.id for entry in entries]))
+            .where(AuditEntry.before.is_(null()))
+        )
+        == 0
+    )
+    assert sealed_chain(session).intact
+
+
+def test_entries_and_events_are_one_statement_on_postgresql(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite appends entries after reading the chain's tail")
+    customer = factories.customer()
+    rows = [
+        orders_service.insert_order(session, data=_order_data(customer.id, f"SO-ONE-{n}"))
+        for n in range(3)
+    ]
+    sent = statements_sent(
+        session, lambda: recorders.record_created(session, [(Order, row) for row in rows])
+    )
+    (statement,) = sent
+    assert "INSERT INTO audit_log" in statement
+    assert "INSERT INTO events" in statement
+
+
+def test_a_value_too_long_for_the_audit_log_is_refused_not_cut(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce a column's length")
+    customer = factories.customer()
+    row = orders_service.insert_order(session, data=_order_data(customer.id, "SO-LONG"))
+    session.info["actor"] = Actor.system("x" * 65)
+
+    with pytest.raises(DBAPIError, match="too long"):
+        recorders.record_created(session, [(Order, row)])
