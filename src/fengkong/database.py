@@ -4,6 +4,7 @@ access scope."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -16,9 +17,12 @@ from fengkong.settings import get_settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def open_database(url: str | None = None) -> Database:
+def open_database(url: str | None = None, **engine_kwargs: Any) -> Database:
+    """``engine_kwargs`` go to SQLAlchemy's ``create_engine`` (a pool size, say)."""
     database = Database(
-        url or get_settings().resolved_database_url, session_class=scope.ScopedSession
+        url or get_settings().resolved_database_url,
+        session_class=scope.ScopedSession,
+        **engine_kwargs,
     )
     recorders.install(database.session_factory)
     scope.install(database.session_factory)

@@ -6,20 +6,31 @@ the hot ones built once per process: the check is on the ERP's hot path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from fengkong.access.scope import scoped_actor
 from fengkong.credit_checks import configs
 from fengkong.credit_checks.models import CreditAccount, CreditCheck
+from fengkong.customers import service as customers_service
 from fengkong.db import Base
 from fengkong.errors import DomainError
 from fengkong.kit.time import utcnow
@@ -56,52 +67,90 @@ class CustomerBusy(DomainError):
     code = "customer_busy"
 
 
-def lock_customer(session: Session, customer_id: int) -> None:
-    """Write the customer's credit-account row before reading anything: the row lock (the write
-    lock on SQLite) makes concurrent checks of one customer take turns, each seeing the orders
-    the earlier ones approved."""
+@dataclass(frozen=True, slots=True)
+class LockedCustomer:
+    customer_id: int
+    archived: bool
+
+
+def lock_customer(
+    session: Session, *, customer_id: int | None, uscc: str | None
+) -> LockedCustomer | None:
+    """Find the customer named by id (else by USCC) within the actor's scope — ``None`` when
+    there is none — and write its credit-account row before reading anything else: the row lock
+    (the write lock on SQLite) makes concurrent checks of one customer take turns, each seeing
+    the orders the earlier ones approved.
+
+    On PostgreSQL one statement: the customer read, and the credit-account write as a
+    data-modifying CTE on it, which PostgreSQL runs to completion — lock granted — before the
+    statement answers. On SQLite the read, then the write (the transaction already holds the
+    write lock, ``BEGIN IMMEDIATE``)."""
+    by_id = customer_id is not None
+    scope = scoped_actor(session)
+    named = customers_service.named_customer_query(by_id=by_id, scope=scope)
+    values: dict[str, object] = {
+        "customer_id": customer_id,
+        "customer_uscc": uscc,
+        "now": utcnow(),
+        "lock_timeout": LOCK_TIMEOUT,
+    }
     try:
-        _lock(session, customer_id)
+        if session.get_bind().dialect.name == "postgresql":
+            statement = _read_and_lock_cached(by_id) if scope is None else _read_and_lock(named)
+            row = session.execute(statement, values).first()
+        else:
+            row = session.execute(named, values).first()
+            if row is not None:
+                session.execute(_lock_statement(), {**values, "customer_id": row[0]})
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            named_by = f"id {customer_id}" if by_id else f"USCC {uscc}"
             raise CustomerBusy(
-                f"customer {customer_id} is being checked by other requests; retry shortly"
+                f"customer {named_by} is being checked by other requests; retry shortly"
             ) from error
         raise
-
-
-def _lock(session: Session, customer_id: int) -> None:
-    """One statement either way: create the row on the customer's first check, else bump it.
-    On PostgreSQL the conflict update takes the row lock, and the same statement first sets the
-    transaction's lock timeout (``set_config(…, true)`` is ``SET LOCAL``, evaluated when the row
-    to insert is produced, before the conflict waits); on SQLite the transaction already holds
-    the write lock (``BEGIN IMMEDIATE``)."""
-    session.execute(
-        _lock_statement(session.get_bind().dialect.name),
-        {"customer_id": customer_id, "now": utcnow(), "lock_timeout": LOCK_TIMEOUT},
-    )
+    return None if row is None else LockedCustomer(row[0], row[1] is not None)
 
 
 _ACCOUNTS = Base.metadata.tables[CreditAccount.__tablename__]
+_NOW = bindparam("now", type_=_ACCOUNTS.c.last_checked_at.type)
 
 
 @cache
-def _lock_statement(dialect: str) -> PostgresqlInsert | SqliteInsert:
-    """Built once per dialect: the check runs it on every order. A Core insert into the table
-    (an ORM insert given parameters would be a bulk insert)."""
-    customer_id = bindparam("customer_id", type_=Integer)
-    now = bindparam("now", type_=_ACCOUNTS.c.last_checked_at.type)
-    statement: PostgresqlInsert | SqliteInsert
-    if dialect == "postgresql":
-        timeout = select(func.set_config("lock_timeout", bindparam("lock_timeout"), True))
-        statement = postgresql_insert(_ACCOUNTS).from_select(
-            ["customer_id", "checks", "last_checked_at"],
-            select(customer_id, literal(1, Integer), now).select_from(timeout.subquery()),
-        )
-    else:
-        statement = sqlite_insert(_ACCOUNTS).values(
-            customer_id=customer_id, checks=1, last_checked_at=now
-        )
+def _read_and_lock_cached(by_id: bool) -> Select[int, datetime | None]:
+    """Built once per process for each way of naming the customer: the check runs it on every
+    order. (For an actor whose reads are scoped it is built per check: the scope's values are
+    in the statement.)"""
+    return _read_and_lock(customers_service.named_customer_query(by_id=by_id))
+
+
+def _read_and_lock(
+    named: Select[int, datetime | None],
+) -> Select[int, datetime | None]:
+    """Setting the lock timeout is ``set_config(…, true)`` (``SET LOCAL``), evaluated when the row
+    to insert is produced, before the conflict waits."""
+    customer = named.cte("named_customer")
+    timeout = select(func.set_config("lock_timeout", bindparam("lock_timeout"), True)).subquery()
+    write = postgresql_insert(_ACCOUNTS).from_select(
+        ["customer_id", "checks", "last_checked_at"],
+        select(customer.c.id, literal(1, Integer), _NOW).select_from(
+            customer.join(timeout, true())
+        ),
+    )
+    locked = write.on_conflict_do_update(
+        index_elements=[_ACCOUNTS.c.customer_id],
+        set_={"checks": _ACCOUNTS.c.checks + 1, "last_checked_at": write.excluded.last_checked_at},
+    ).cte("locked_account")
+    return select(customer.c.id, customer.c.archived_at).add_cte(locked)
+
+
+@cache
+def _lock_statement() -> SqliteInsert:
+    """Built once per process: the check runs it on every order (on SQLite). A Core insert into
+    the table (an ORM insert given parameters would be a bulk insert)."""
+    statement = sqlite_insert(_ACCOUNTS).values(
+        customer_id=bindparam("customer_id", type_=Integer), checks=1, last_checked_at=_NOW
+    )
     return statement.on_conflict_do_update(
         index_elements=[_ACCOUNTS.c.customer_id],
         set_={

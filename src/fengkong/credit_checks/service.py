@@ -61,7 +61,6 @@ from fengkong.credit_checks.status import (
     StepOutcome,
 )
 from fengkong.customers import service as customers_service
-from fengkong.customers.models import Customer
 from fengkong.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fengkong.kit.amounts import PositiveMoneyIn
 from fengkong.kit.money import Money
@@ -125,18 +124,20 @@ def _today() -> date:
     return business_today(get_settings().zone)
 
 
-def _customer(session: Session, request: CheckRequest) -> Customer:
+def _lock_customer(session: Session, request: CheckRequest) -> repository.LockedCustomer:
+    """The customer the request names, locked for this check (``repository.lock_customer``)."""
     if request.customer_id is not None:
-        customer = customers_service.find_customer(session, request.customer_id)
         field, value = "customer_id", str(request.customer_id)
     elif request.customer_uscc is not None:
-        customer = customers_service.find_customer_by_uscc(session, request.customer_uscc)
         field, value = "customer_uscc", request.customer_uscc
     else:
         raise ValidationFailed(
             "name the customer by customer_id or customer_uscc",
             details=[field_error("customer_id", None, "required")],
         )
+    customer = repository.lock_customer(
+        session, customer_id=request.customer_id, uscc=request.customer_uscc
+    )
     if customer is None:
         raise customers_service.UnknownCustomer(
             f"no customer with {field} {value}",
@@ -183,12 +184,11 @@ def check_order(
 ) -> CheckAnswer:
     """Approve, hold or reject an ERP order (see the module docstring for the steps)."""
     auth_service.ensure_permission(actor, Permission.CREDIT_CHECKS_RUN)
-    customer = _customer(session, request)
-    repository.lock_customer(session, customer.id)
-    fingerprint = _fingerprint(customer.id, request)
+    customer = _lock_customer(session, request)
+    fingerprint = _fingerprint(customer.customer_id, request)
     state = repository.order_state(session, request.order_number)
     previous = state.latest
-    if previous is not None and previous.customer_id != customer.id:
+    if previous is not None and previous.customer_id != customer.customer_id:
         raise OrderOfAnotherCustomer(
             f"order {request.order_number} was checked for customer {previous.customer_id}",
             details=[field_error("order_id", request.order_number, "belongs to another customer")],
@@ -210,18 +210,18 @@ def check_order(
             details=[field_error("currency", request.amount.currency, "not the credit currency")],
         )
     order = state.order
-    if order is not None and order.customer_id != customer.id:
+    if order is not None and order.customer_id != customer.customer_id:
         raise OrderOfAnotherCustomer(
             f"order {request.order_number} belongs to customer {order.customer_id}",
             details=[field_error("order_id", request.order_number, "belongs to another customer")],
         )
-    limit, risk_class = sources.limit_and_class(session, customer.id, on=day)
+    limit, risk_class = sources.limit_and_class(session, customer.customer_id, on=day)
     steps = active.config.steps_for(risk_class)
-    facts = _facts(session, customer.id, request, order, limit, steps, day)
+    facts = _facts(session, customer.customer_id, request, order, limit, steps, day)
 
     approved_before = None if previous is None else _approved_amount(session, previous)
     verdict: Verdict
-    if customer.archived_at is not None:
+    if customer.archived:
         verdict = _single(Decision.REJECT, StepKind.BLOCKS, "customer_archived", {})
     elif (
         approved_before is not None
@@ -252,7 +252,9 @@ def check_order(
     created: list[tuple[type[Any], dict[str, Any]]] = []
     if verdict.decision is Decision.APPROVE:
         if order is None:
-            booked = _book_order(session, customer.id, request, request.amount.minor_units, day)
+            booked = _book_order(
+                session, customer.customer_id, request, request.amount.minor_units, day
+            )
             created.append((Order, booked))
             order_id = booked["id"]
         else:
@@ -262,7 +264,7 @@ def check_order(
         CreditCheck,
         {
             "order_number": request.order_number,
-            "customer_id": customer.id,
+            "customer_id": customer.customer_id,
             "order_id": order_id,
             "stage": request.stage,
             "currency": request.amount.currency,
@@ -297,7 +299,7 @@ def check_order(
             CreditHold,
             {
                 "credit_check_id": stored["id"],
-                "customer_id": customer.id,
+                "customer_id": customer.customer_id,
                 "order_number": request.order_number,
                 "currency": request.amount.currency,
                 "amount_minor": request.amount.minor_units,
@@ -440,8 +442,8 @@ def _book_order(
 ) -> dict[str, Any]:
     """The ``orders`` row that makes exposure see a new order at ``amount_minor``, inserted
     now and recorded with the check."""
-    return orders_service.insert_order(
-        session, data=_new_order(customer_id, request, amount_minor, day)
+    return orders_service.insert_order_of(
+        session, customer_id, data=_new_order(customer_id, request, amount_minor, day)
     )
 
 
@@ -533,7 +535,7 @@ def _decidable(session: Session, actor: Actor, hold_id: int, target: HoldStatus)
             "whoever asked for the credit check cannot decide its hold",
             details={"requested_by": hold.requested_by},
         )
-    repository.lock_customer(session, hold.customer_id)
+    repository.lock_customer(session, customer_id=hold.customer_id, uscc=None)
     session.refresh(hold)
     if target not in HOLD_TRANSITIONS[hold.status]:
         raise HoldAlreadyDecided(

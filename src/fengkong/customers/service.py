@@ -10,12 +10,23 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from fengkong.access.scope import WHOLE_BOOK
+from fengkong.access.scope import WHOLE_BOOK, customer_scope
 from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
 from fengkong.customers.models import Customer
@@ -358,6 +369,28 @@ def find_customer(session: Session, customer_id: int) -> Customer | None:
 
 def find_customer_by_uscc(session: Session, uscc: str) -> Customer | None:
     return session.scalars(select(Customer).where(Customer.uscc == uscc)).one_or_none()
+
+
+def named_customer_query(
+    *, by_id: bool, scope: Actor | None = None
+) -> Select[int, datetime | None]:
+    """The id and archive time of the customer named by id (parameter ``customer_id``) or USCC
+    (``customer_uscc``), as a statement for a hot path to run or compose (the credit check
+    locks the customer in the same statement). A Core statement, so it carries the ``scope`` of
+    an actor who does not see every customer (``access.scope.scoped_actor``) itself; without
+    one, the same object every time."""
+    statement = _named_customer_statement(by_id=by_id)
+    return statement if scope is None else statement.where(customer_scope(scope))
+
+
+@cache
+def _named_customer_statement(*, by_id: bool) -> Select[int, datetime | None]:
+    named = (
+        Customer.id == bindparam("customer_id", type_=Integer)
+        if by_id
+        else Customer.uscc == bindparam("customer_uscc", type_=String)
+    )
+    return select(Customer.id, Customer.archived_at).where(named)
 
 
 def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:

@@ -159,8 +159,14 @@ def insert_order(session: Session, *, data: OrderCreate) -> dict[str, Any]:
     customer = resolve_customer(
         session, customer_id=data.customer_id, customer_uscc=data.customer_uscc
     )
+    return insert_order_of(session, customer.id, data=data)
+
+
+def insert_order_of(session: Session, customer_id: int, *, data: OrderCreate) -> dict[str, Any]:
+    """``insert_order`` for a customer the caller found in this transaction, live and in the
+    actor's scope (the credit check, which has just locked it): no second read of it."""
     _check_dates(data.ordered_on, data.requested_delivery_on)
-    return recorders.insert_created(session, Order, _order_columns(customer.id, data))
+    return recorders.insert_created(session, Order, _order_columns(customer_id, data))
 
 
 def _new_order(customer_id: int, data: OrderCreate) -> Order:

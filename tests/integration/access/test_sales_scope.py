@@ -14,10 +14,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from python_calamine import CalamineWorkbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fengkong.access import regions
 from fengkong.auth.actor import Actor
+from fengkong.credit_checks.models import CreditAccount
 from fengkong.customers.models import Customer
 from fengkong.monitoring import service as monitoring_service
 from fengkong.monitoring.models import Alert
@@ -182,6 +184,32 @@ def test_a_credit_check_by_uscc_of_another_owners_customer_is_an_unknown_custome
     assert unknown.status_code == status
     own_status, _ = check(book.own)
     assert own_status == 201
+
+
+def test_a_credit_check_by_id_of_another_owners_customer_touches_nothing_of_it(
+    client: TestClient, session: Session, sam: Persona, book: Book
+) -> None:
+    def check(customer: Customer) -> int:
+        body = {
+            "order_id": f"SAP-ID-{customer.id}",
+            "customer_id": customer.id,
+            "amount": "1000.00",
+            "currency": "CNY",
+        }
+        return client.post("/api/v1/credit-checks", json=body, headers=sam.headers).status_code
+
+    def orders_of(customer: Customer) -> list[int]:
+        return list(session.scalars(select(Order.id).where(Order.customer_id == customer.id)))
+
+    orders_before = orders_of(book.theirs)
+    assert check(book.theirs) == 400
+    # Not even its credit account (the per-customer lock row) is written.
+    assert session.get(CreditAccount, book.theirs.id) is None
+    assert orders_of(book.theirs) == orders_before
+    assert check(book.own) == 201
+    account = session.get(CreditAccount, book.own.id)
+    assert account is not None
+    assert account.checks == 1
 
 
 def test_sales_cannot_record_an_order_or_a_limit_request_for_another_owners_customer(

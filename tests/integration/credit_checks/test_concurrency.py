@@ -24,7 +24,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.credit_checks import configs, repository, service
 from fengkong.customers.models import Customer
-from fengkong.database import upgrade
+from fengkong.database import open_database, upgrade
 from fengkong.db import Database
 from fengkong.kit.money import Money
 from fengkong.orders.models import Order
@@ -43,8 +43,7 @@ def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
     """A database of its own whose rows are committed, as concurrent requests need."""
     with throwaway_database_url(request.param, tmp_path) as url:
         upgrade(url)
-        database = Database(url, pool_size=ORDERS, max_overflow=0)
-        recorders.install(database.session_factory)
+        database = open_database(url, pool_size=ORDERS, max_overflow=0)
         try:
             yield database
         finally:
@@ -73,7 +72,9 @@ def _customer_owing_60000(database: Database, world: World, serial: int) -> tupl
                 outstanding=Money.of("60000.00", "CNY"),
             )
         )
-        auth_service.create_user(session, system, username="erp", role=Role.SALES, password=None)
+        auth_service.create_user(
+            session, system, username="erp", role=Role.CREDIT_ANALYST, password=None
+        )
         token = auth_service.create_token(session, system, username="erp", name="ERP")
         configs.ensure_active(session)
         customer_id = customer.id
@@ -162,7 +163,7 @@ def test_fifty_parallel_checks_need_no_more_than_four_threads_and_connections(
     threads and all pass in turn. When the commit took another hop, requests waiting on the
     lock or for a connection could hold every thread the holder needed to commit."""
     customer_id, token = _customer_owing_60000(committed, world, 81)
-    small = Database(committed.url, pool_size=4, max_overflow=0, pool_timeout=10)
+    small = open_database(committed.url, pool_size=4, max_overflow=0, pool_timeout=10)
     recorders.install(small.session_factory)
     try:
         answers = _check_all_at_once(small, customer_id, token, threads=4)
@@ -189,7 +190,7 @@ def test_a_check_waiting_too_long_for_the_customer_answers_customer_busy(
         customer_id = customer.id
 
     with committed.session_scope(actor=system) as holder:
-        repository.lock_customer(holder, customer_id)
+        repository.lock_customer(holder, customer_id=customer_id, uscc=None)
         waiter = committed.session_factory()
         waiter.info["actor"] = system
         try:
@@ -197,7 +198,7 @@ def test_a_check_waiting_too_long_for_the_customer_answers_customer_busy(
             waiter.execute(text("SET LOCAL statement_timeout = '10s'"))
             started = time.monotonic()
             with pytest.raises(repository.CustomerBusy):
-                repository.lock_customer(waiter, customer_id)
+                repository.lock_customer(waiter, customer_id=customer_id, uscc=None)
             assert time.monotonic() - started < 3
         finally:
             waiter.rollback()
