@@ -5,6 +5,7 @@ the hot ones built once per process: the check is on the ERP's hot path."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -208,21 +209,33 @@ class OrderState:
 
 
 def order_state(session: Session, order_number: str) -> OrderState:
-    """``latest_check``, ``find_order`` and the active rule-set version in one query: one row,
-    from the active version's columns as scalar subqueries, outer-joined to the order's latest
-    check and to its ``orders`` row."""
-    row = session.execute(_order_state_statement(), {"order_number": order_number}).one()
+    """``latest_check``, ``find_order`` and the active rule-set version in one query."""
+    return order_state_of(
+        session.execute(order_state_statement(), {"order_number": order_number}).one()
+    )
+
+
+ORDER_STATE_WIDTH = 4 + len(_ORDER_COLUMNS)
+"""The columns of ``order_state_statement`` a row begins with."""
+
+
+def order_state_of(row: Sequence[Any]) -> OrderState:
+    """The order state a row of ``order_state_statement`` (or of a statement extending it)
+    holds in its first ``ORDER_STATE_WIDTH`` columns."""
     row_id, version, digest, latest = row[0], row[1], row[2], row[3]
     return OrderState(
         latest=latest,
-        order=None if row[4] is None else _order_row(row[4:]),
+        order=None if row[4] is None else _order_row(row[4:ORDER_STATE_WIDTH]),
         rule_set=None if row_id is None else ActiveRuleSet(row_id, version, digest),
     )
 
 
 @cache
-def _order_state_statement() -> Select[Any]:
-    """Built once per process: the check runs it on every order."""
+def order_state_statement() -> Select[Any]:
+    """Built once per process: one row, the active version's columns as scalar subqueries,
+    outer-joined to the order's latest check and to its ``orders`` row (parameter
+    ``order_number``). The credit check extends it with the limits area's facts
+    (``sources.order_and_limit``)."""
     order_number = bindparam("order_number", type_=String)
     rule_sets = configs.rule_sets
     active = select(

@@ -186,7 +186,9 @@ def check_order(
     auth_service.ensure_permission(actor, Permission.CREDIT_CHECKS_RUN)
     customer = _lock_customer(session, request)
     fingerprint = _fingerprint(customer.customer_id, request)
-    state = repository.order_state(session, request.order_number)
+    day = today or _today()
+    read = sources.order_and_limit(session, request.order_number, customer.customer_id, on=day)
+    state, limit, risk_class = read.state, read.limit, read.risk_class
     previous = state.latest
     if previous is not None and previous.customer_id != customer.customer_id:
         raise OrderOfAnotherCustomer(
@@ -202,7 +204,6 @@ def check_order(
         )
         return CheckAnswer(previous, _hold_of(session, previous.id), True, version)
 
-    day = today or _today()
     rule_set = active.config
     if request.amount.currency != rule_set.currency:
         raise CurrencyNotCreditCurrency(
@@ -215,7 +216,6 @@ def check_order(
             f"order {request.order_number} belongs to customer {order.customer_id}",
             details=[field_error("order_id", request.order_number, "belongs to another customer")],
         )
-    limit, risk_class = sources.limit_and_class(session, customer.customer_id, on=day)
     steps = active.config.steps_for(risk_class)
     facts = _facts(session, customer.customer_id, request, order, limit, steps, day)
 

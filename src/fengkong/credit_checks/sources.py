@@ -2,7 +2,7 @@
 exposure (``exposure``), the limit in force, blocks and risk class (``limits``), the dunning
 level and promises to pay (``collections``), and the payment factor of the latest score
 (``risk``). On the hot path the areas contribute SQL expressions rather than queries, so that
-a check reads its facts in a few statements (``limit_and_class``, ``standing``)."""
+a check reads its facts in a few statements (``order_and_limit``, ``standing``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from fengkong.credit_checks.rules import BlockFact
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.results import CreditExposure
 from fengkong.limits import service as limits_service
-from fengkong.limits.models import CreditBlock
+from fengkong.limits.models import CreditBlock, CreditLimit
 from fengkong.risk import service as risk_service
 
 PAYMENT_FACTOR = "weighted_dpd_3m"
@@ -53,7 +53,54 @@ def exposure(session: Session, customer_id: int, *, as_of: date) -> CreditExposu
 
 
 def limit_in_force(session: Session, customer_id: int, *, on: date) -> LimitFact | None:
-    found = limits_service.limit_in_force(session, customer_id, on=on)
+    return _limit_fact(limits_service.limit_in_force(session, customer_id, on=on))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAndLimit:
+    """The order's state (its latest check, its ``orders`` row, the active rule set), the limit
+    in force and the risk class: what a check reads first, once the customer is locked."""
+
+    state: repository.OrderState
+    limit: LimitFact | None
+    risk_class: str
+
+
+def order_and_limit(
+    session: Session, order_number: str, customer_id: int, *, on: date
+) -> OrderAndLimit:
+    """``repository.order_state``, the limit in force and the risk class in one query: the order
+    state's statement extended with the limits area's columns, its limit rows outer-joined (a
+    row each, at least one)."""
+    rows = session.execute(
+        _order_and_limit_statement(),
+        {"order_number": order_number, "customer_id": customer_id, "on": on},
+    ).all()
+    width = repository.ORDER_STATE_WIDTH
+    found, risk_class = limits_service.limit_and_risk_class_of(
+        session,
+        customer_id,
+        rows[0][width : width + 3],
+        [row[width + 3] for row in rows if row[width + 3] is not None],
+    )
+    return OrderAndLimit(repository.order_state_of(rows[0]), _limit_fact(found), risk_class)
+
+
+@cache
+def _order_and_limit_statement() -> Select[Any]:
+    """Built once per process: the check runs it on every order."""
+    columns, in_force = limits_service.limit_and_grade_parts(
+        bindparam("customer_id", type_=Integer), bindparam("on", type_=Date)
+    )
+    return (
+        repository.order_state_statement()
+        .add_columns(*columns, CreditLimit)
+        .outerjoin(CreditLimit, in_force)
+        .order_by(CreditLimit.id)
+    )
+
+
+def _limit_fact(found: limits_service.LimitInForce | None) -> LimitFact | None:
     if found is None:
         return None
     return LimitFact(
@@ -63,23 +110,6 @@ def limit_in_force(session: Session, customer_id: int, *, on: date) -> LimitFact
         limit_id=found.limit_id,
         risk_class=found.risk_class,
     )
-
-
-def limit_and_class(
-    session: Session, customer_id: int, *, on: date
-) -> tuple[LimitFact | None, str]:
-    """The limit in force and the risk class, in one query of the limits area."""
-    found, risk_class = limits_service.limit_and_risk_class(session, customer_id, on=on)
-    if found is None:
-        return None, risk_class
-    limit = LimitFact(
-        amount_minor=found.amount.minor_units,
-        currency=found.amount.currency,
-        kind=str(found.kind),
-        limit_id=found.limit_id,
-        risk_class=found.risk_class,
-    )
-    return limit, risk_class
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,46 +267,66 @@ def limit_and_risk_class(
 ) -> tuple[LimitInForce | None, str]:
     """The limit in force on ``on`` (``None``: none) and the risk class, in one query: the
     customer's grade and the active policy's version ride along with the limit rows (an outer
-    join, so a customer without a limit still gets one row). The order credit check reads both
-    on every order."""
-    policies = configs.policies
+    join, so a customer without a limit still gets one row)."""
     rows = session.execute(
         _limit_and_grade_statement(), {"customer_id": customer_id, "on": on}
     ).all()
-    grade, policy_id, digest = rows[0][0], rows[0][1], rows[0][2]
+    return limit_and_risk_class_of(
+        session, customer_id, rows[0][:3], [row[3] for row in rows if row[3] is not None]
+    )
+
+
+def limit_and_grade_parts(
+    customer_id: ColumnElement[int], on: ColumnElement[date]
+) -> tuple[tuple[ColumnElement[Any], ...], ColumnElement[bool]]:
+    """For a statement that reads the limit in force and the risk class with other facts (the
+    order credit check, on every order): the grade and the active policy's id and digest as
+    scalar columns, and the condition that outer-joins ``CreditLimit`` to the limits in force.
+    ``limit_and_risk_class_of`` then reads the columns' values and the joined limits."""
+    policies = configs.policies
+    columns = (
+        risk_service.grade_of(customer_id).label("grade"),
+        policies.active_column("id").label("policy_id"),
+        policies.active_column("sha256").label("policy_sha256"),
+    )
+    in_force = and_(
+        CreditLimit.customer_id == customer_id,
+        CreditLimit.status == LimitStatus.ACTIVE,
+        CreditLimit.valid_from <= on,
+        CreditLimit.valid_until.is_(None) | (CreditLimit.valid_until >= on),
+    )
+    return columns, in_force
+
+
+def limit_and_risk_class_of(
+    session: Session,
+    customer_id: int,
+    grade_and_policy: Sequence[Any],
+    limits: Sequence[CreditLimit],
+) -> tuple[LimitInForce | None, str]:
+    """What ``limit_and_grade_parts`` read: the grade, policy id and digest, and the limits."""
+    grade, policy_id, digest = grade_and_policy
+    policies = configs.policies
     policy = (
         policies.parse(configs.shipped_yaml())
         if digest is None
         else policies.stored(session, policy_id, digest)
     )
     risk_class = policy.risk_class(grade)
-    limits = [row[3] for row in rows if row[3] is not None]
     return _in_force(customer_id, limits, risk_class), risk_class
 
 
 @cache
 def _limit_and_grade_statement() -> Select[Any]:
-    """Built once per process: the credit check runs it on every order."""
-    customer_id = bindparam("customer_id", type_=Integer)
-    on = bindparam("on", type_=Date)
-    policies = configs.policies
-    standing = select(
-        risk_service.grade_of(customer_id).label("grade"),
-        policies.active_column("id").label("policy_id"),
-        policies.active_column("sha256").label("policy_sha256"),
-    ).subquery()
+    """Built once per process."""
+    columns, in_force = limit_and_grade_parts(
+        bindparam("customer_id", type_=Integer), bindparam("on", type_=Date)
+    )
+    standing = select(*columns).subquery()
     return (
-        select(standing.c.grade, standing.c.policy_id, standing.c.policy_sha256, CreditLimit)
+        select(*standing.c, CreditLimit)
         .select_from(standing)
-        .outerjoin(
-            CreditLimit,
-            and_(
-                CreditLimit.customer_id == customer_id,
-                CreditLimit.status == LimitStatus.ACTIVE,
-                CreditLimit.valid_from <= on,
-                CreditLimit.valid_until.is_(None) | (CreditLimit.valid_until >= on),
-            ),
-        )
+        .outerjoin(CreditLimit, in_force)
         .order_by(CreditLimit.id)
     )
 

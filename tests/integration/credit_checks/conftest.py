@@ -16,7 +16,7 @@ from fengkong.auth.roles import Role
 from fengkong.credit_checks import service, sources
 from fengkong.credit_checks.rules import BlockFact
 from fengkong.credit_checks.service import CheckAnswer, CheckRequest
-from fengkong.credit_checks.sources import LimitFact, Standing
+from fengkong.credit_checks.sources import LimitFact, OrderAndLimit, Standing
 from fengkong.credit_checks.status import Stage
 from fengkong.kit.money import Money
 
@@ -50,10 +50,18 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
     def risk_class(session: Session, customer_id: int) -> str:
         return state.classes.get(customer_id, "low")
 
-    def limit_and_class(
-        session: Session, customer_id: int, *, on: date
-    ) -> tuple[LimitFact | None, str]:
-        return limit_in_force(session, customer_id, on=on), risk_class(session, customer_id)
+    read_order_and_limit = sources.order_and_limit
+
+    def order_and_limit(
+        session: Session, order_number: str, customer_id: int, *, on: date
+    ) -> OrderAndLimit:
+        # The order's state is the check's own read; the limit and class are the world's.
+        stored = read_order_and_limit(session, order_number, customer_id, on=on)
+        return OrderAndLimit(
+            stored.state,
+            limit_in_force(session, customer_id, on=on),
+            risk_class(session, customer_id),
+        )
 
     read_standing = sources.standing
 
@@ -90,7 +98,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
 
     monkeypatch.setattr(sources, "limit_in_force", limit_in_force)
     monkeypatch.setattr(sources, "risk_class", risk_class)
-    monkeypatch.setattr(sources, "limit_and_class", limit_and_class)
+    monkeypatch.setattr(sources, "order_and_limit", order_and_limit)
     monkeypatch.setattr(sources, "standing", standing)
     monkeypatch.setattr(sources, "days_late", lambda s, c: None)
     return state

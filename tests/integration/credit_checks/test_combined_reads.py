@@ -69,6 +69,47 @@ def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -
     assert limits_service.limit_and_risk_class(session, without_limit, on=DAY)[0] is None
 
 
+def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_area(
+    session: Session,
+) -> None:
+    rated = factories.customer().id
+    _limit(session, rated, LimitKind.PERMANENT, "100000.00")
+    _limit(session, rated, LimitKind.TEMPORARY, "20000.00", valid_until=DAY + timedelta(days=5))
+    _limit(session, rated, LimitKind.TEMPORARY, "9000.00", valid_until=DAY - timedelta(days=1))
+    factories.rate_customer(session, rated, grade="B", as_of=DAY)
+    without_limit = factories.customer().id
+    factories.rate_customer(session, without_limit, grade="E", as_of=DAY)
+    configs.ensure_active(session)
+    session.flush()
+    # Checked (so the order has a latest check and an ``orders`` row) by the real areas' reads.
+    checked = run_check(session, rated, "SO-LIMITS", "100.00").check
+
+    for customer_id, order_number in (
+        (rated, "SO-LIMITS"),
+        (rated, "SO-NEW"),
+        (without_limit, "SO-LIMITS"),
+        (without_limit, "SO-NONE"),
+    ):
+        read = sources.order_and_limit(session, order_number, customer_id, on=DAY)
+        found, risk_class = limits_service.limit_and_risk_class(session, customer_id, on=DAY)
+        assert read.state == repository.order_state(session, order_number)
+        assert read.risk_class == risk_class
+        assert (read.limit is None) == (found is None)
+        if found is not None and read.limit is not None:
+            assert (read.limit.amount_minor, read.limit.limit_id, read.limit.kind) == (
+                found.amount.minor_units,
+                found.limit_id,
+                str(found.kind),
+            )
+    read = sources.order_and_limit(session, "SO-LIMITS", rated, on=DAY)
+    assert read.state.latest is checked
+    assert read.limit is not None
+    assert read.limit.amount_minor == 12_000_000
+    assert (
+        read.risk_class != sources.order_and_limit(session, "X", without_limit, on=DAY).risk_class
+    )
+
+
 def test_the_standing_agrees_with_collections_limits_and_the_horizon_read(
     session: Session,
 ) -> None:
