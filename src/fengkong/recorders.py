@@ -38,7 +38,7 @@ from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_det
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.types import TypeEngine
 
-from fengkong.audit.chain import append_entries
+from fengkong.audit.chain import HASHED_FIELDS, append_entries
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
 from fengkong.db import Base
@@ -274,16 +274,7 @@ def _audit_and_events_statement() -> Insert:
 
 _AUDIT_TABLE = Base.metadata.tables[AuditEntry.__tablename__]
 _EVENT_TABLE = Base.metadata.tables[Event.__tablename__]
-_AUDIT_COLUMNS = (
-    "occurred_at",
-    "actor_id",
-    "actor_username",
-    "action",
-    "entity_type",
-    "entity_id",
-    "before",
-    "after",
-)
+_AUDIT_COLUMNS = HASHED_FIELDS  # what a writer gives an entry; sealing adds the chain's columns
 _EVENT_COLUMNS = (
     "event_id",
     "event_type",

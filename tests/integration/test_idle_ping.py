@@ -4,6 +4,7 @@ a dead idle connection is replaced before anyone uses it, and a busy pool pays n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,33 +35,34 @@ def _terminate(pid: int) -> None:
         admin.dispose()
 
 
-def test_a_dead_connection_idle_past_the_window_is_replaced_before_use(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
-    engine = db.make_engine(postgres_url, pool_size=1, max_overflow=0)
+@contextmanager
+def _pool_of_one_dead_connection(
+    url: str, monkeypatch: pytest.MonkeyPatch, idle_seconds: float
+) -> Iterator[tuple[Engine, int]]:
+    """An engine made as the app makes it, whose one pooled connection's backend was killed."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", idle_seconds)
+    engine = db.make_engine(url, pool_size=1, max_overflow=0)
     try:
         dead = _backend_pid(engine)
         _terminate(dead)
-
-        assert _backend_pid(engine) != dead
+        yield engine, dead
     finally:
         engine.dispose()
+
+
+def test_a_dead_connection_idle_past_the_window_is_replaced_before_use(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _pool_of_one_dead_connection(postgres_url, monkeypatch, 0.0) as (engine, dead):
+        assert _backend_pid(engine) != dead
 
 
 def test_a_connection_back_within_the_window_is_handed_on_without_a_ping(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
-    engine = db.make_engine(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        dead = _backend_pid(engine)
-        _terminate(dead)
-
+    with _pool_of_one_dead_connection(postgres_url, monkeypatch, 3600.0) as (engine, dead):
         # Not pinged, so the statement meets the dead connection: the documented price.
         with pytest.raises(OperationalError), engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         # The disconnect was recognised and the connection discarded: the next one is new.
         assert _backend_pid(engine) != dead
-    finally:
-        engine.dispose()

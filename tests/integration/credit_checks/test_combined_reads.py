@@ -48,7 +48,9 @@ def _block(session: Session, customer_id: int, kind: BlockKind, reason: str) -> 
     )
 
 
-def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -> None:
+def _rated_with_limits_and_graded_e_without(session: Session) -> tuple[int, int]:
+    """A customer graded B with a permanent limit, a temporary one in force and one expired
+    (¥120,000 in force), and one graded E without a limit."""
     rated = factories.customer().id
     _limit(session, rated, LimitKind.PERMANENT, "100000.00")
     _limit(session, rated, LimitKind.TEMPORARY, "20000.00", valid_until=DAY + timedelta(days=5))
@@ -56,6 +58,11 @@ def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -
     factories.rate_customer(session, rated, grade="B", as_of=DAY)
     without_limit = factories.customer().id
     factories.rate_customer(session, without_limit, grade="E", as_of=DAY)
+    return rated, without_limit
+
+
+def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -> None:
+    rated, without_limit = _rated_with_limits_and_graded_e_without(session)
     unknown = factories.customer().id
     session.flush()
 
@@ -72,13 +79,7 @@ def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -
 def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_area(
     session: Session,
 ) -> None:
-    rated = factories.customer().id
-    _limit(session, rated, LimitKind.PERMANENT, "100000.00")
-    _limit(session, rated, LimitKind.TEMPORARY, "20000.00", valid_until=DAY + timedelta(days=5))
-    _limit(session, rated, LimitKind.TEMPORARY, "9000.00", valid_until=DAY - timedelta(days=1))
-    factories.rate_customer(session, rated, grade="B", as_of=DAY)
-    without_limit = factories.customer().id
-    factories.rate_customer(session, without_limit, grade="E", as_of=DAY)
+    rated, without_limit = _rated_with_limits_and_graded_e_without(session)
     configs.ensure_active(session)
     session.flush()
     # Checked (so the order has a latest check and an ``orders`` row) by the real areas' reads.
