@@ -18,9 +18,10 @@
    random ¥1,000–¥20,000, so most are approved and booked (the heavier path). A small asyncio
    HTTP/1.1 client on keep-alive connections sends them: it costs far less CPU than a general HTTP
    library, which matters when generator, server and database share two cores.
-4. Report p50 / p95 / p99 / max and the error rate for ``--rate`` over ``--seconds``, then step the
-   rate up by ``--step`` for ``--step-seconds`` each until p99 ≥ 50 ms (or errors), and print the
-   highest rate whose p99 stayed under 50 ms.
+4. Report p50 / p95 / p99 / max and the error rate for ``--rate`` over ``--seconds`` — with the
+   CPU a check of the server, PostgreSQL, the sealer and the generator (Linux ``/proc``), steadier
+   than latency on a noisy machine — then step the rate up by ``--step`` for ``--step-seconds``
+   each until p99 ≥ 50 ms (or errors), and print the highest rate whose p99 stayed under 50 ms.
 
 ``--profile N`` instead runs N checks in this process through the ASGI app (no server, no load):
 milliseconds a check, SQL statements a check (counted on the engine's cursor events) and the
@@ -340,6 +341,54 @@ async def drive(token: str, rate: float, seconds: float, customers: int, prefix:
     return run
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (Linux ``/proc``; 0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid] + [found for child in children for found in _descendants(int(child))]
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_by_group(server: int, sealer: int) -> dict[str, float]:
+    """CPU seconds so far of the server (uvicorn and its workers), PostgreSQL's processes, the
+    sealer and this load generator: the figures to compare when latency is noisy."""
+    return {
+        "server": sum(_cpu_seconds(pid) for pid in _descendants(server)),
+        "PostgreSQL": sum(_cpu_seconds(pid) for pid in _postgres_pids()),
+        "sealer": _cpu_seconds(sealer),
+        "load generator": _cpu_seconds(os.getpid()),
+    }
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], checks: int) -> str:
+    shares = ", ".join(
+        f"{group} {(after[group] - before[group]) / max(checks, 1) * 1000:.2f} ms"
+        for group in before
+    )
+    return f"CPU a check over the sustained run: {shares}"
+
+
 HEADER = (
     "| offered req/s | seconds | requests | done req/s | p50 ms | p95 ms | p99 ms | max ms "
     "| errors |\n"
@@ -549,8 +598,11 @@ def main() -> None:
             f"\none request at a time (500): p50 {serial.percentile(0.5):.1f} ms, "
             f"p95 {serial.percentile(0.95):.1f} ms, p99 {serial.percentile(0.99):.1f} ms"
         )
+        cpu_before = cpu_by_group(server.pid, sealer.pid)
         sustained = asyncio.run(drive(token, args.rate, args.seconds, args.customers, f"{tag}-s"))
+        cpu_after = cpu_by_group(server.pid, sealer.pid)
         print(f"\nsustained: decisions {sustained.decisions}, statuses {sustained.statuses}")
+        print(cpu_line(cpu_before, cpu_after, sustained.sent))
         print(HEADER)
         print(sustained.line(), flush=True)
         best = search(token, args, tag, sustained)
