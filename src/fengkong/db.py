@@ -35,6 +35,13 @@ NAMING_CONVENTION = {
 }
 
 
+def stored_utc(value: datetime) -> datetime:
+    """``value`` in UTC, as timestamp columns store it; a naive datetime is refused."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; use UTC")
+    return value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite stores none of the offset by itself)."""
 
@@ -42,11 +49,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; use UTC")
-        return value.astimezone(UTC)
+        return None if value is None else stored_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

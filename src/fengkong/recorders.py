@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -41,7 +41,7 @@ from sqlalchemy.types import TypeEngine
 from fengkong.audit.chain import HASHED_FIELDS, append_entries
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
-from fengkong.db import Base
+from fengkong.db import Base, stored_utc
 from fengkong.events.models import Event
 from fengkong.events.spec import OutboxSpec
 from fengkong.kit.bulk import insert_rows
@@ -322,11 +322,7 @@ def _json_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; use UTC")
-        return value.astimezone(UTC).isoformat()
-    return value
+    return stored_utc(value).isoformat() if isinstance(value, datetime) else value
 
 
 @contextmanager

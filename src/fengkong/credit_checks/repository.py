@@ -208,20 +208,14 @@ class OrderState:
     rule_set: ActiveRuleSet | None
 
 
-def order_state(session: Session, order_number: str) -> OrderState:
-    """``latest_check``, ``find_order`` and the active rule-set version in one query."""
-    return order_state_of(
-        session.execute(order_state_statement(), {"order_number": order_number}).one()
-    )
-
-
 ORDER_STATE_WIDTH = 4 + len(_ORDER_COLUMNS)
 """The columns of ``order_state_statement`` a row begins with."""
 
 
 def order_state_of(row: Sequence[Any]) -> OrderState:
-    """The order state a row of ``order_state_statement`` (or of a statement extending it)
-    holds in its first ``ORDER_STATE_WIDTH`` columns."""
+    """The order state a row of a statement extending ``order_state_statement`` holds in its
+    first ``ORDER_STATE_WIDTH`` columns: ``latest_check``, ``find_order`` and the active
+    rule-set version."""
     row_id, version, digest, latest = row[0], row[1], row[2], row[3]
     return OrderState(
         latest=latest,

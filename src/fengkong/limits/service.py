@@ -23,10 +23,9 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
@@ -262,20 +261,6 @@ def limit_in_force(session: Session, customer_id: int, *, on: date) -> LimitInFo
     return _in_force(customer_id, rows, risk_class(session, customer_id))
 
 
-def limit_and_risk_class(
-    session: Session, customer_id: int, *, on: date
-) -> tuple[LimitInForce | None, str]:
-    """The limit in force on ``on`` (``None``: none) and the risk class, in one query: the
-    customer's grade and the active policy's version ride along with the limit rows (an outer
-    join, so a customer without a limit still gets one row)."""
-    rows = session.execute(
-        _limit_and_grade_statement(), {"customer_id": customer_id, "on": on}
-    ).all()
-    return limit_and_risk_class_of(
-        session, customer_id, rows[0][:3], [row[3] for row in rows if row[3] is not None]
-    )
-
-
 def limit_and_grade_parts(
     customer_id: ColumnElement[int], on: ColumnElement[date]
 ) -> tuple[tuple[ColumnElement[Any], ...], ColumnElement[bool]]:
@@ -314,21 +299,6 @@ def limit_and_risk_class_of(
     )
     risk_class = policy.risk_class(grade)
     return _in_force(customer_id, limits, risk_class), risk_class
-
-
-@cache
-def _limit_and_grade_statement() -> Select[Any]:
-    """Built once per process."""
-    columns, in_force = limit_and_grade_parts(
-        bindparam("customer_id", type_=Integer), bindparam("on", type_=Date)
-    )
-    standing = select(*columns).subquery()
-    return (
-        select(*standing.c, CreditLimit)
-        .select_from(standing)
-        .outerjoin(CreditLimit, in_force)
-        .order_by(CreditLimit.id)
-    )
 
 
 def _grade(session: Session, customer_id: int) -> str | None:

@@ -67,13 +67,13 @@ def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -
     session.flush()
 
     for customer_id in (rated, without_limit, unknown):
-        found, risk_class = limits_service.limit_and_risk_class(session, customer_id, on=DAY)
-        assert found == limits_service.limit_in_force(session, customer_id, on=DAY)
-        assert risk_class == limits_service.risk_class(session, customer_id)
-    found, _ = limits_service.limit_and_risk_class(session, rated, on=DAY)
+        read = sources.order_and_limit(session, "SO-NONE", customer_id, on=DAY)
+        assert read.limit == sources.limit_in_force(session, customer_id, on=DAY)
+        assert read.risk_class == limits_service.risk_class(session, customer_id)
+    found = sources.order_and_limit(session, "SO-NONE", rated, on=DAY).limit
     assert found is not None
-    assert found.amount.minor_units == 12_000_000
-    assert limits_service.limit_and_risk_class(session, without_limit, on=DAY)[0] is None
+    assert found.amount_minor == 12_000_000
+    assert sources.order_and_limit(session, "SO-NONE", without_limit, on=DAY).limit is None
 
 
 def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_area(
@@ -92,9 +92,10 @@ def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_are
         (without_limit, "SO-NONE"),
     ):
         read = sources.order_and_limit(session, order_number, customer_id, on=DAY)
-        found, risk_class = limits_service.limit_and_risk_class(session, customer_id, on=DAY)
-        assert read.state == repository.order_state(session, order_number)
-        assert read.risk_class == risk_class
+        found = limits_service.limit_in_force(session, customer_id, on=DAY)
+        assert read.state.latest is repository.latest_check(session, order_number)
+        assert read.state.order == repository.find_order(session, order_number)
+        assert read.risk_class == limits_service.risk_class(session, customer_id)
         assert (read.limit is None) == (found is None)
         if found is not None and read.limit is not None:
             assert (read.limit.amount_minor, read.limit.limit_id, read.limit.kind) == (
@@ -202,11 +203,15 @@ def test_the_order_state_names_the_latest_check_the_order_and_the_active_rule_se
 ) -> None:
     customer_id = factories.customer().id
     world.limit(customer_id, "100000.00")
-    assert repository.order_state(session, "SO-1") == repository.OrderState(None, None, None)
+
+    def order_state(order_number: str) -> repository.OrderState:
+        return sources.order_and_limit(session, order_number, customer_id, on=DAY).state
+
+    assert order_state("SO-1") == repository.OrderState(None, None, None)
 
     first = run_check(session, customer_id, "SO-1", "100.00").check
     latest = run_check(session, customer_id, "SO-1", "200.00").check
-    state = repository.order_state(session, "SO-1")
+    state = order_state("SO-1")
     active = configs.rule_sets.active_row(session)
 
     assert active is not None
@@ -216,5 +221,5 @@ def test_the_order_state_names_the_latest_check_the_order_and_the_active_rule_se
     assert state.order is not None
     assert state.order.amount_minor == 20_000
     assert state.rule_set == repository.ActiveRuleSet(active.id, active.version, active.sha256)
-    other = repository.order_state(session, "SO-2")
+    other = order_state("SO-2")
     assert (other.latest, other.order, other.rule_set) == (None, None, state.rule_set)
