@@ -178,13 +178,42 @@ def personas(session: Session) -> Personas:
     return create_personas(session)
 
 
-@pytest.fixture
-def app(database: Database, session: Session) -> FastAPI:
-    """The app wired to the test's session: each request runs in a savepoint of it, so a failed
-    request rolls back its own writes, as a real request's transaction would."""
+class _CurrentSession:
+    session: Session | None = None
+
+
+@pytest.fixture(scope="session")
+def _shared_app(database: Database) -> tuple[FastAPI, _CurrentSession]:
+    """One app per test database, not one per test: building it (FastAPI's dependency analysis of
+    every route, then the access check walking them again) costs ~1 s on a slow machine and grows
+    with each router; the API and web tests would spend most of their time on it."""
     application = create_app(database=database, settings=get_settings())
-    application.dependency_overrides[unit_of_work] = savepoint_unit_of_work(lambda: session)
-    return application
+    current = _CurrentSession()
+
+    def _current() -> Session:
+        assert current.session is not None, "the shared app is used outside a test"
+        return current.session
+
+    application.dependency_overrides[unit_of_work] = savepoint_unit_of_work(_current)
+    return application, current
+
+
+@pytest.fixture
+def app(_shared_app: tuple[FastAPI, _CurrentSession], session: Session) -> Iterator[FastAPI]:
+    """The app wired to the test's session: each request runs in a savepoint of it, so a failed
+    request rolls back its own writes, as a real request's transaction would. Whatever a test
+    changes on it (``app.state``, dependency overrides) is put back afterwards, so no test sees
+    another's configuration."""
+    application, current = _shared_app
+    state = dict(application.state._state)
+    overrides = dict(application.dependency_overrides)
+    current.session = session
+    yield application
+    current.session = None
+    application.state._state.clear()
+    application.state._state.update(state)
+    application.dependency_overrides.clear()
+    application.dependency_overrides.update(overrides)
 
 
 @pytest.fixture
