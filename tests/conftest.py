@@ -24,6 +24,8 @@ os.environ.setdefault(
 )
 
 import logging
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,12 +106,13 @@ def _postgres_required() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
-def _create_postgres_database() -> tuple[str, str]:
+def _create_postgres_database(template: str | None = None) -> tuple[str, str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"fengkong_test_{uuid.uuid4().hex[:12]}"
+    copying = "" if template is None else f' TEMPLATE "{template}"'
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
     except Exception as exc:
         if _postgres_required():
             raise RuntimeError(f"CI is set but PostgreSQL is unreachable: {exc}") from exc
@@ -141,6 +144,64 @@ def throwaway_database_url(backend: str, directory: Path) -> Iterator[str]:
         yield url
     finally:
         _drop_postgres_database(name)
+
+
+class _MigratedTemplates:
+    """A database per backend migrated once a process, for tests that need a migrated database of
+    their own: copying it (PostgreSQL's ``CREATE DATABASE … TEMPLATE``, a file copy on SQLite)
+    takes ~0.1 s where running the migrations takes 1–2 s."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+        self._sqlite_file: Path | None = None
+        self._postgres_name: str | None = None
+
+    def sqlite_file(self) -> Path:
+        if self._sqlite_file is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="fengkong-template-"))
+            self._sqlite_file = self._folder / "fengkong.db"
+            upgrade(f"sqlite:///{self._sqlite_file}")
+        return self._sqlite_file
+
+    def postgres_name(self) -> str:
+        if self._postgres_name is None:
+            name, url = _create_postgres_database()
+            upgrade(url)
+            self._postgres_name = name
+        return self._postgres_name
+
+    def drop(self) -> None:
+        if self._postgres_name is not None:
+            _drop_postgres_database(self._postgres_name)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+_TEMPLATES = _MigratedTemplates()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _TEMPLATES.drop()
+
+
+@contextmanager
+def migrated_database_url(backend: str, directory: Path) -> Iterator[str]:
+    """As ``throwaway_database_url``, with the schema at the head of the migrations."""
+    if backend == "sqlite":
+        yield migrated_sqlite_url(directory)
+        return
+    name, url = _create_postgres_database(template=_TEMPLATES.postgres_name())
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(name)
+
+
+def migrated_sqlite_url(directory: Path, file_name: str = "fengkong.db") -> str:
+    """A migrated SQLite file in ``directory`` (removed with it)."""
+    target = directory / file_name
+    shutil.copyfile(_TEMPLATES.sqlite_file(), target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -22,10 +22,11 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.customers import service as customers_service
 from fengkong.customers.schemas import CustomerCreate
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.settings import get_settings
 from fengkong.web.setup import STATIC_DIR
+from tests.conftest import migrated_sqlite_url
 from tests.factories import make_uscc
 from tests.personas import PASSWORD
 
@@ -113,8 +114,7 @@ def _seed(database: Database) -> None:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'fengkong.db'}"
-    upgrade(database_url)
+    database_url = migrated_sqlite_url(tmp_path_factory.mktemp("e2e"))
     database = open_database(database_url)
     _seed(database)
     app = create_app(database=database, settings=get_settings())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fengkong.settings import get_settings
-from tests.cli_support import invoke_ok
+from tests.conftest import migrated_sqlite_url
 
 
 @pytest.fixture
@@ -25,7 +25,9 @@ def cli_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 @pytest.fixture
-def migrated_cli_database_url(cli_database_url: str) -> str:
-    """The same database after ``fengkong db upgrade``."""
-    invoke_ok("db", "upgrade")
-    return cli_database_url
+def migrated_cli_database_url(cli_database_url: str, tmp_path: Path) -> str:
+    """The same database at the head of the migrations: a copy of a migrated one (the tests that
+    load the demo from the command line run ``db upgrade`` themselves)."""
+    url = migrated_sqlite_url(tmp_path, "cli.db")
+    assert url == cli_database_url
+    return url

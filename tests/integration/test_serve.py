@@ -18,14 +18,13 @@ import pytest
 from fengkong import recorders
 from fengkong.audit.chain import pending_entries
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database, upgrade
-from tests.conftest import throwaway_database_url
+from fengkong.database import open_database
+from tests.conftest import migrated_database_url
 
 
 @pytest.fixture
 def postgres_url(tmp_path: Path) -> Iterator[str]:
-    with throwaway_database_url("postgresql", tmp_path) as url:
-        upgrade(url)
+    with migrated_database_url("postgresql", tmp_path) as url:
         yield url
 
 

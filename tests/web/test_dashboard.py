@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import ROLE_PERMISSIONS, Permission, Role
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.exposure import service as exposure_service
 from fengkong.kit.money import Money
@@ -31,6 +31,7 @@ from fengkong.risk.models import CustomerRating, RiskScore, ScoreTrigger
 from fengkong.settings import Settings
 from fengkong.web.routes import home
 from tests import factories
+from tests.conftest import migrated_sqlite_url
 from tests.personas import Personas
 from tests.web.conftest import SignedIn
 
@@ -287,8 +288,7 @@ def test_the_page_shows_the_kept_figures_and_refreshes_stale_ones_after_it(
 def test_a_background_refresh_keeps_new_figures_in_its_own_transaction_one_at_a_time(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'fengkong.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     database = open_database(url)
     try:
         with database.session_scope(actor=SYSTEM) as session:

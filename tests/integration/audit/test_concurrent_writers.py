@@ -16,9 +16,9 @@ from fengkong import recorders
 from fengkong.audit.chain import seal_all, seal_pending, verify_chain
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.db import Database
-from tests.conftest import BACKENDS, throwaway_database_url
+from tests.conftest import BACKENDS, migrated_database_url
 from tests.factories import CustomerFactory, make_uscc
 
 WRITERS = 20
@@ -28,8 +28,7 @@ ENTRIES_PER_ROUND = 3  # the customer's create, an export action, the customer's
 
 @pytest.fixture(params=BACKENDS)
 def committed_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with throwaway_database_url(request.param, tmp_path) as url:
-        upgrade(url)
+    with migrated_database_url(request.param, tmp_path) as url:
         database = open_database(url)
         try:
             yield database

@@ -17,9 +17,9 @@ from fengkong.audit.chain import verify_chain
 from fengkong.auth.actor import Actor
 from fengkong.backup import service
 from fengkong.cli import app
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.settings import get_settings
-from tests.conftest import BACKENDS, throwaway_database_url
+from tests.conftest import BACKENDS, migrated_database_url
 
 runner = CliRunner()
 
@@ -29,10 +29,9 @@ def demo_url(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """A committed database with a small demo load (customers, invoices, scores, users, audit)."""
-    with throwaway_database_url(request.param, tmp_path) as url:
+    with migrated_database_url(request.param, tmp_path) as url:
         monkeypatch.setenv("FENGKONG_DATABASE_URL", url)
         get_settings.cache_clear()
-        upgrade(url)
         loaded = runner.invoke(app, ["demo", "--customers", "4", "--as-of", "2026-06-30"])
         assert loaded.exit_code == 0, loaded.output
         sealed = runner.invoke(app, ["audit", "seal"])  # what the background sealer does

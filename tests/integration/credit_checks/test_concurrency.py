@@ -24,13 +24,13 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.credit_checks import configs, repository, service
 from fengkong.customers.models import Customer
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.kit.money import Money
 from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice
 from fengkong.settings import get_settings
-from tests.conftest import BACKENDS, throwaway_database_url
+from tests.conftest import BACKENDS, migrated_database_url
 from tests.factories import make_uscc
 from tests.integration.credit_checks.conftest import DAY, World
 
@@ -41,8 +41,7 @@ ORDER_YUAN = 1_000  # 50 × ¥1,000 = ¥50,000 asked against ¥40,000 available
 @pytest.fixture(params=BACKENDS)
 def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database of its own whose rows are committed, as concurrent requests need."""
-    with throwaway_database_url(request.param, tmp_path) as url:
-        upgrade(url)
+    with migrated_database_url(request.param, tmp_path) as url:
         database = open_database(url, pool_size=ORDERS, max_overflow=0)
         try:
             yield database

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.jobs import periodic, queue
 from fengkong.kit.time import business_today
@@ -20,7 +20,7 @@ from fengkong.models.models import ModelDriftCheck
 from fengkong.models.status import DriftStatus
 from fengkong.settings import get_settings
 from tests import factories
-from tests.conftest import throwaway_database_url
+from tests.conftest import migrated_database_url, migrated_sqlite_url
 from tests.integration.models.live_book import STABLE, book, trained_champion
 
 SYSTEM = Actor.system("test")
@@ -56,8 +56,7 @@ def few_scores_judged(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("few_scores_judged")
 def test_the_serve_thread_checks_each_champion_once_a_day(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fengkong.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     database = open_database(url)
     loop = periodic.DailyLoop(database, interval_seconds=0.05)
     try:
@@ -94,8 +93,7 @@ def test_workers_defer_the_drift_check_every_hour_on_its_own_queue() -> None:
 
 @pytest.mark.usefixtures("few_scores_judged")
 def test_a_worker_runs_the_deferred_drift_check_on_postgresql(tmp_path: Path) -> None:
-    with throwaway_database_url("postgresql", tmp_path) as url:
-        upgrade(url)
+    with migrated_database_url("postgresql", tmp_path) as url:
         database = open_database(url)
         try:
             model_id = _seed(database)

@@ -8,19 +8,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.jobs import consumer
 from fengkong.jobs.embedded import StreamLoop
 from fengkong.jobs.models import StreamBatch
 from fengkong.risk.models import CustomerRating
 from tests import factories
+from tests.conftest import migrated_sqlite_url
 
 SYSTEM = Actor.system("test")
 
 
 def test_the_background_thread_rescores_customers_named_by_new_events(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fengkong.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     database = open_database(url)
     loop = StreamLoop(database, interval_seconds=0.05)
     try:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission, Role
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.errors import PermissionDenied
 from fengkong.exposure import service as exposure_service
 from fengkong.exposure.models import ExposureSnapshot
@@ -22,6 +22,7 @@ from fengkong.monitoring.rules import Severity
 from fengkong.portfolio import service
 from fengkong.portfolio.models import StoredFigures
 from tests import factories
+from tests.conftest import migrated_sqlite_url
 
 TODAY = date(2026, 6, 30)
 NOW = datetime(2026, 6, 30, 4, 0, tzinfo=UTC)
@@ -117,8 +118,7 @@ def test_figures_are_stale_on_another_day_when_old_or_after_a_newer_event(
 def test_the_daily_job_ages_the_snapshots_and_keeps_the_figures_once_a_day(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'fengkong.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     database = open_database(url)
     try:
         with database.session_scope(actor=SYSTEM) as session:

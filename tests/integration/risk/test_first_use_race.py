@@ -9,17 +9,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database, upgrade
+from fengkong.database import open_database
 from fengkong.risk import configs
 from fengkong.risk.models import ScorecardVersion
-from tests.conftest import throwaway_database_url
+from tests.conftest import migrated_database_url
 
 SYSTEM = Actor.system("test")
 
 
 def test_the_second_of_two_first_uses_takes_the_default_the_first_stored(tmp_path: Path) -> None:
-    with throwaway_database_url("postgresql", tmp_path) as url:
-        upgrade(url)
+    with migrated_database_url("postgresql", tmp_path) as url:
         database = open_database(url)
         try:
             found: list[int] = []
