@@ -56,7 +56,6 @@ from fengkong.receivables import service as receivables_service
 from fengkong.recorders import record_action
 from fengkong.reports.charts import Series, bar_chart, grouped_bar_chart, line_chart
 from fengkong.reports.files import ReportFile
-from fengkong.reports.pdf import html_to_pdf
 from fengkong.reports.rendering import render_report
 from fengkong.reviews import service as reviews_service
 from fengkong.reviews.status import REVIEW_STATUS_LABELS, GradeOutcome, LimitOutcome, ReviewStatus
@@ -502,7 +501,14 @@ def customer_report_file(
     zone = get_settings().timezone
     context = report_context(session, actor, customer_id, locale=locale, zone=zone)
     html = render_report(TEMPLATE, {**context, "for_print": fmt == "pdf"}, locale=locale, zone=zone)
-    content = html_to_pdf(html) if fmt == "pdf" else html.encode()
+    if fmt == "pdf":
+        # Imported here: WeasyPrint takes ~1 s to import, and every process of the app (the
+        # command line, workers) imports this module; few of them render a PDF.
+        from fengkong.reports.pdf import html_to_pdf
+
+        content = html_to_pdf(html)
+    else:
+        content = html.encode()
     record_action(
         session,
         action="report",

@@ -47,7 +47,6 @@ from fengkong.recorders import record_action
 from fengkong.records import field_error
 from fengkong.reports.charts import Series, bar_chart
 from fengkong.reports.files import ReportFile
-from fengkong.reports.pdf import html_to_pdf
 from fengkong.reports.rendering import render_report
 from fengkong.reports.workbook import Cell, Column, ColumnKind, Section, workbook_bytes
 from fengkong.reviews.models import Review
@@ -536,7 +535,14 @@ def portfolio_report_file(
         content = workbook_bytes(sections(report, locale))
     else:
         html = render_html(report, locale=locale)
-        content = html_to_pdf(html) if fmt == "pdf" else html.encode()
+        if fmt == "pdf":
+            # Imported here: WeasyPrint takes ~1 s to import, and every process of the app (the
+            # command line, workers) imports this module; few of them render a PDF.
+            from fengkong.reports.pdf import html_to_pdf
+
+            content = html_to_pdf(html)
+        else:
+            content = html.encode()
     record_action(
         session,
         action="report",
