@@ -13,37 +13,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnDefault,
-    ColumnElement,
     Insert,
-    String,
     Table,
-    Text,
-    bindparam,
     event,
-    func,
     insert,
     inspect,
-    literal_column,
-    select,
     text,
 )
 from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import get_history
-from sqlalchemy.types import TypeEngine
 
-from fengkong.audit.chain import HASHED_FIELDS, append_entries
-from fengkong.audit.models import AuditEntry
+from fengkong.audit.chain import ENTRIES_PARAMETER, append_entries, pending_entries_insert
 from fengkong.auth.actor import Actor
-from fengkong.db import Base, stored_utc
+from fengkong.db import Base
 from fengkong.events.models import Event
 from fengkong.events.spec import OutboxSpec
+from fengkong.json_insert import insert_from_json, json_rows
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.columns import Sourced
 from fengkong.kit.jsonable import to_jsonable
@@ -245,17 +235,17 @@ def _write_audit_and_events(
 ) -> None:
     """Append the audit entries (or hold them back, ``audit_at_end``) and insert the events.
     On PostgreSQL, where entries are appended pending (``audit.chain``), both go out as one
-    statement when there are both: a round trip fewer, and about half the CPU of two
-    ``executemany`` of a few rows each."""
+    statement whenever there are events: a round trip fewer, and about half the CPU of two
+    ``executemany`` of a few rows each (``fengkong.json_insert``)."""
     held_back: list[dict[str, Any]] | None = session.info.get(_HELD_BACK)
     if held_back is not None:
         held_back.extend(audit_rows)
         audit_rows = []
     connection = session.connection()
-    if audit_rows and event_rows and connection.dialect.name == "postgresql":
+    if event_rows and connection.dialect.name == "postgresql":
         connection.execute(
             _audit_and_events_statement(),
-            {"audit": _json_rows(audit_rows), "events": _json_rows(event_rows)},
+            {ENTRIES_PARAMETER: json_rows(audit_rows), "events": json_rows(event_rows)},
         )
         return
     append_entries(connection, audit_rows)
@@ -266,15 +256,13 @@ def _write_audit_and_events(
 @cache
 def _audit_and_events_statement() -> Insert:
     """Built once per process: the events inserted from a JSON array of rows, with the audit
-    entries' insert as a data-modifying CTE (PostgreSQL runs it to completion either way). One
-    short statement whatever the number of rows, so psycopg parses and prepares it once."""
-    audit = _insert_from_json(_AUDIT_TABLE, _AUDIT_COLUMNS, "audit").cte("audit_inserted")
-    return _insert_from_json(_EVENT_TABLE, _EVENT_COLUMNS, "events").add_cte(audit)
+    entries' insert (``audit.chain.pending_entries_insert``; none when its array is empty) as a
+    data-modifying CTE, which PostgreSQL runs to completion either way."""
+    audit = pending_entries_insert().cte("audit_inserted")
+    return insert_from_json(_EVENT_TABLE, _EVENT_COLUMNS, "events").add_cte(audit)
 
 
-_AUDIT_TABLE = Base.metadata.tables[AuditEntry.__tablename__]
 _EVENT_TABLE = Base.metadata.tables[Event.__tablename__]
-_AUDIT_COLUMNS = HASHED_FIELDS  # what a writer gives an entry; sealing adds the chain's columns
 _EVENT_COLUMNS = (
     "event_id",
     "event_type",
@@ -285,44 +273,6 @@ _EVENT_COLUMNS = (
     "occurred_at",
     "recorded_at",
 )
-
-
-def _insert_from_json(table: Table, keys: Sequence[str], name: str) -> Insert:
-    """``INSERT INTO table (keys) SELECT … FROM json_to_recordset(:name) AS name_rows(…)``,
-    the rows inserted in the array's order. Strings are read as ``text``: the insert then
-    refuses one too long for its column, where a record field typed ``varchar(n)`` would cut it
-    short."""
-    fields = [
-        literal_column(key, Text() if isinstance(table.c[key].type, String) else table.c[key].type)
-        for key in keys
-    ]
-    rows = (
-        func.json_to_recordset(bindparam(name, type_=JSON))
-        .table_valued(*fields)
-        .render_derived(name=f"{name}_rows", with_types=True)
-    )
-    return insert(table).from_select(
-        list(keys), select(*(_as_stored(rows.c[key], table.c[key].type) for key in keys))
-    )
-
-
-_JSON_NULL = literal_column("'null'::json", JSON())
-
-
-def _as_stored(field: ColumnElement[Any], stored_type: TypeEngine[Any]) -> ColumnElement[Any]:
-    """A JSON field that is null as JSON ``null``, as SQLAlchemy stores a Python ``None`` in a
-    JSON column (``json_to_recordset`` reads it as SQL NULL)."""
-    return func.coalesce(field, _JSON_NULL) if isinstance(stored_type, JSON) else field
-
-
-def _json_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Rows as JSON values: aware timestamps in ISO 8601 (as the timestamp columns store them);
-    the rest (snapshots, payloads) is JSON-ready already."""
-    return [{key: _json_value(value) for key, value in row.items()} for row in rows]
-
-
-def _json_value(value: Any) -> Any:
-    return stored_utc(value).isoformat() if isinstance(value, datetime) else value
 
 
 @contextmanager

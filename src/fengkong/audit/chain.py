@@ -30,11 +30,13 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Insert, bindparam, func, insert, select, text, update
 
 from fengkong.audit.models import AuditEntry
+from fengkong.json_insert import insert_from_json, json_rows
 
 GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key of the chain's tail: "FKAUDIT" in ASCII.
@@ -84,6 +86,18 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+ENTRIES_PARAMETER = "entries"
+
+
+@cache
+def pending_entries_insert() -> Insert:
+    """Built once per process: the pending entries of a PostgreSQL transaction, read from the
+    JSON array ``ENTRIES_PARAMETER`` (``fengkong.json_insert``) — one short statement however
+    many entries a long batch held back (``recorders.audit_at_end``)."""
+    table = AuditEntry.metadata.tables[AuditEntry.__tablename__]
+    return insert_from_json(table, HASHED_FIELDS, ENTRIES_PARAMETER)
+
+
 def compute_entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     """SHA-256 over sorted-key compact JSON: independent of how either backend orders JSON keys."""
     payload = {field: entry[field] for field in HASHED_FIELDS}
@@ -116,11 +130,12 @@ def _linked(
 
 def append_entries(connection: Connection, entries: Sequence[Mapping[str, Any]]) -> None:
     """Insert audit entries in one statement: pending on PostgreSQL (``seal_pending`` links
-    them after commit), sealed at once on SQLite, where the transaction holds the write lock."""
+    them after commit), sealed at once on SQLite, where the transaction holds the write lock.
+    An entry is a mapping of exactly ``HASHED_FIELDS``."""
     if not entries:
         return
     if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT, [dict(entry) for entry in entries])
+        connection.execute(pending_entries_insert(), {ENTRIES_PARAMETER: json_rows(entries)})
         return
     position, previous = _tail(connection)
     rows: list[dict[str, Any]] = []
