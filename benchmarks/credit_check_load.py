@@ -57,6 +57,7 @@ from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.credit_checks import configs
 from fengkong.database import open_database, upgrade
+from process_cpu import cpu_seconds, postgres_cpu_seconds, tree_cpu_seconds
 
 ADMIN_URL = os.environ.get(
     "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -341,43 +342,14 @@ async def drive(token: str, rate: float, seconds: float, customers: int, prefix:
     return run
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (Linux ``/proc``; 0 once it has gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _descendants(pid: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [pid] + [found for child in children for found in _descendants(int(child))]
-
-
-def _postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
 def cpu_by_group(server: int, sealer: int) -> dict[str, float]:
     """CPU seconds so far of the server (uvicorn and its workers), PostgreSQL's processes, the
     sealer and this load generator: the figures to compare when latency is noisy."""
     return {
-        "server": sum(_cpu_seconds(pid) for pid in _descendants(server)),
-        "PostgreSQL": sum(_cpu_seconds(pid) for pid in _postgres_pids()),
-        "sealer": _cpu_seconds(sealer),
-        "load generator": _cpu_seconds(os.getpid()),
+        "server": tree_cpu_seconds(server),
+        "PostgreSQL": postgres_cpu_seconds(),
+        "sealer": cpu_seconds(sealer),
+        "load generator": cpu_seconds(os.getpid()),
     }
 
 

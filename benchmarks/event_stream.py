@@ -14,7 +14,9 @@ HTTP batches of ``--batch``. Reported:
 * sustained: events/s from the first POST to the moment every customer's stream position reached
   its last event (ingestion and consumption overlap);
 * latency: for every event, the time from its ``recorded_at`` (ingested) to the commit of the batch
-  that applied it (rescore + rules: where an alert would be raised) — p50 / p95 / max.
+  that applied it (rescore + rules: where an alert would be raised) — p50 / p95 / max;
+* CPU an event (ms) of the server, the workers, PostgreSQL and this generator over the run (Linux
+  ``/proc``): steadier than throughput on a noisy machine.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
 from fengkong.database import open_database, upgrade
+from process_cpu import cpu_seconds, postgres_cpu_seconds, tree_cpu_seconds
 
 ADMIN_URL = os.environ.get(
     "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -226,6 +229,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                 except (urllib.error.URLError, ConnectionError):
                     time.sleep(0.2)
             stream = events(args.events, args.customers)
+            cpu_before = _cpu_by_group(server, started)
             start = time.perf_counter()
             for offset in range(0, len(stream), args.batch):
                 body = json.dumps({"events": stream[offset : offset + args.batch]}).encode()
@@ -247,6 +251,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
             ingested = time.perf_counter() - start
             _wait_until_caught_up(url)
             total = time.perf_counter() - start
+            cpu_after = _cpu_by_group(server, started)
         finally:
             for process in [*started, server]:
                 process.terminate()
@@ -264,6 +269,21 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
         "latency_p50_s": round(p50, 2),
         "latency_p95_s": round(p95, 2),
         "latency_max_s": round(worst, 2),
+        "cpu_ms_per_event": {
+            group: round((cpu_after[group] - cpu_before[group]) / args.events * 1000, 3)
+            for group in cpu_before
+        },
+    }
+
+
+def _cpu_by_group(
+    server: subprocess.Popen[bytes], workers: list[subprocess.Popen[bytes]]
+) -> dict[str, float]:
+    return {
+        "server": tree_cpu_seconds(server.pid),
+        "workers": sum(tree_cpu_seconds(worker.pid) for worker in workers),
+        "PostgreSQL": postgres_cpu_seconds(),
+        "generator": cpu_seconds(os.getpid()),
     }
 
 
