@@ -152,14 +152,12 @@ class _MigratedTemplates:
     takes ~0.1 s where running the migrations takes 1–2 s."""
 
     def __init__(self) -> None:
-        self._folder: Path | None = None
         self._sqlite_file: Path | None = None
         self._postgres_name: str | None = None
 
     def sqlite_file(self) -> Path:
         if self._sqlite_file is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="fengkong-template-"))
-            self._sqlite_file = self._folder / "fengkong.db"
+            self._sqlite_file = Path(tempfile.mkdtemp(prefix="fengkong-template-")) / "fengkong.db"
             upgrade(f"sqlite:///{self._sqlite_file}")
         return self._sqlite_file
 
@@ -173,8 +171,8 @@ class _MigratedTemplates:
     def drop(self) -> None:
         if self._postgres_name is not None:
             _drop_postgres_database(self._postgres_name)
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        if self._sqlite_file is not None:
+            shutil.rmtree(self._sqlite_file.parent, ignore_errors=True)
 
 
 _TEMPLATES = _MigratedTemplates()
@@ -208,9 +206,9 @@ def migrated_sqlite_url(directory: Path, file_name: str = "fengkong.db") -> str:
 def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
-    """A migrated throw-away database on each backend, shared by the tests of one process."""
-    with throwaway_database_url(request.param, tmp_path_factory.mktemp("db")) as url:
-        upgrade(url)
+    """A migrated throw-away database on each backend, shared by the tests of one process (a
+    copy of the process's migrated template: the migrations run once a process and backend)."""
+    with migrated_database_url(request.param, tmp_path_factory.mktemp("db")) as url:
         database = open_database(url)
         yield database
         database.dispose()

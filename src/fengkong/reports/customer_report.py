@@ -56,7 +56,7 @@ from fengkong.receivables import service as receivables_service
 from fengkong.recorders import record_action
 from fengkong.reports.charts import Series, bar_chart, grouped_bar_chart, line_chart
 from fengkong.reports.files import ReportFile
-from fengkong.reports.rendering import render_report
+from fengkong.reports.rendering import render_report, report_bytes
 from fengkong.reviews import service as reviews_service
 from fengkong.reviews.status import REVIEW_STATUS_LABELS, GradeOutcome, LimitOutcome, ReviewStatus
 from fengkong.risk import views as risk_views
@@ -501,14 +501,7 @@ def customer_report_file(
     zone = get_settings().timezone
     context = report_context(session, actor, customer_id, locale=locale, zone=zone)
     html = render_report(TEMPLATE, {**context, "for_print": fmt == "pdf"}, locale=locale, zone=zone)
-    if fmt == "pdf":
-        # Imported here: WeasyPrint takes ~1 s to import, and every process of the app (the
-        # command line, workers) imports this module; few of them render a PDF.
-        from fengkong.reports.pdf import html_to_pdf
-
-        content = html_to_pdf(html)
-    else:
-        content = html.encode()
+    content = report_bytes(html, fmt)
     record_action(
         session,
         action="report",

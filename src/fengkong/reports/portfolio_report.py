@@ -47,7 +47,7 @@ from fengkong.recorders import record_action
 from fengkong.records import field_error
 from fengkong.reports.charts import Series, bar_chart
 from fengkong.reports.files import ReportFile
-from fengkong.reports.rendering import render_report
+from fengkong.reports.rendering import render_report, report_bytes
 from fengkong.reports.workbook import Cell, Column, ColumnKind, Section, workbook_bytes
 from fengkong.reviews.models import Review
 from fengkong.reviews.status import ReviewStatus
@@ -535,14 +535,7 @@ def portfolio_report_file(
         content = workbook_bytes(sections(report, locale))
     else:
         html = render_html(report, locale=locale)
-        if fmt == "pdf":
-            # Imported here: WeasyPrint takes ~1 s to import, and every process of the app (the
-            # command line, workers) imports this module; few of them render a PDF.
-            from fengkong.reports.pdf import html_to_pdf
-
-            content = html_to_pdf(html)
-        else:
-            content = html.encode()
+        content = report_bytes(html, fmt)
     record_action(
         session,
         action="report",

@@ -3,7 +3,8 @@ HTML as the pages, in the reader's language, without FastAPI.
 
 Report templates live in ``fengkong/reports/templates``; each is a whole HTML document whose only
 stylesheet is ``/static/css/report.css`` (served by the app for the HTML view, read from disk by
-``pdf.html_to_pdf`` for the PDF), so the page obeys the app's CSP (no inline style or script).
+``pdf.html_to_pdf`` for the PDF, ``report_bytes``), so the page obeys the app's CSP (no inline
+style or script).
 """
 
 from __future__ import annotations
@@ -49,3 +50,16 @@ def report_environment(locale: Locale, zone: str) -> Environment:
 
 def render_report(template: str, context: Mapping[str, Any], *, locale: Locale, zone: str) -> str:
     return report_environment(locale, zone).get_template(template).render(**context)
+
+
+def report_bytes(html: str, fmt: str) -> bytes:
+    """The rendered page as the file of ``fmt``: the PDF for ``"pdf"``, the HTML itself else.
+
+    WeasyPrint is imported here, at the first PDF, not with the reports: it takes ~1 s to
+    import, and every process of the app (each command, worker and server) imports the reports;
+    few of them render a PDF."""
+    if fmt != "pdf":
+        return html.encode()
+    from fengkong.reports.pdf import html_to_pdf
+
+    return html_to_pdf(html)
