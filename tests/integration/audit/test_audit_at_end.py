@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
 from fengkong.audit.models import AuditEntry
+from fengkong.auth.actor import Actor
 from fengkong.orders.models import Order
 from tests import factories
 from tests.recorded import audit_entries_of, events_of, sealed_chain
@@ -110,3 +112,13 @@ def test_events_written_while_entries_are_held_back_are_one_statement(
         assert audit_entries_of(session, "orders", orders[0].id) == []
     assert [len(audit_entries_of(session, "orders", order.id)) for order in orders] == [1, 1]
     assert sealed_chain(session).intact
+
+
+def test_a_held_back_value_too_long_for_the_audit_log_is_refused_not_cut(
+    session: Session,
+) -> None:
+    _postgresql_only(session)
+    session.info["actor"] = Actor.system("x" * 65)
+
+    with pytest.raises(DBAPIError, match="too long"), recorders.audit_at_end(session):
+        recorders.record_action(session, action="export", entity_type="customers", entity_id="*")
