@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from fengkong.access.scope import scoped_actor
 from fengkong.credit_checks import configs
 from fengkong.credit_checks.models import CreditAccount, CreditCheck
+from fengkong.credit_checks.status import Decision, Stage
 from fengkong.customers import service as customers_service
 from fengkong.db import Base
 from fengkong.errors import DomainError
@@ -199,27 +200,57 @@ class ActiveRuleSet:
 
 
 @dataclass(frozen=True, slots=True)
+class LatestCheck:
+    """What a new check needs of the order's latest check (``_LATEST_CHECK_COLUMNS``): read as
+    columns, not a ``CreditCheck`` entity, on every order; a replay loads the whole row."""
+
+    check_id: int
+    customer_id: int
+    request_sha256: str
+    decision: Decision
+    currency: str
+    amount_minor: int
+    stage: Stage
+    rule_set_version_id: int
+
+
+_LATEST_CHECK_COLUMNS = (
+    CreditCheck.id,
+    CreditCheck.customer_id,
+    CreditCheck.request_sha256,
+    CreditCheck.decision,
+    CreditCheck.currency,
+    CreditCheck.amount_minor,
+    CreditCheck.stage,
+    CreditCheck.rule_set_version_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
 class OrderState:
     """What a check of an order starts from: the order's latest check, its ``orders`` row and
     the active rule-set version (``None`` each when there is none)."""
 
-    latest: CreditCheck | None
+    latest: LatestCheck | None
     order: OrderRow | None
     rule_set: ActiveRuleSet | None
 
 
-ORDER_STATE_WIDTH = 4 + len(_ORDER_COLUMNS)
+_LATEST_END = 3 + len(_LATEST_CHECK_COLUMNS)
+ORDER_STATE_WIDTH = _LATEST_END + len(_ORDER_COLUMNS)
 """The columns of ``order_state_statement`` a row begins with."""
 
 
 def order_state_of(row: Sequence[Any]) -> OrderState:
     """The order state a row of a statement extending ``order_state_statement`` holds in its
-    first ``ORDER_STATE_WIDTH`` columns: ``latest_check``, ``find_order`` and the active
+    first ``ORDER_STATE_WIDTH`` columns: the latest check, ``find_order`` and the active
     rule-set version."""
-    row_id, version, digest, latest = row[0], row[1], row[2], row[3]
+    row_id, version, digest = row[0], row[1], row[2]
     return OrderState(
-        latest=latest,
-        order=None if row[4] is None else _order_row(row[4:ORDER_STATE_WIDTH]),
+        latest=None if row[3] is None else LatestCheck(*row[3:_LATEST_END]),
+        order=(
+            None if row[_LATEST_END] is None else _order_row(row[_LATEST_END:ORDER_STATE_WIDTH])
+        ),
         rule_set=None if row_id is None else ActiveRuleSet(row_id, version, digest),
     )
 
@@ -227,7 +258,8 @@ def order_state_of(row: Sequence[Any]) -> OrderState:
 @cache
 def order_state_statement() -> Select[Any]:
     """Built once per process: one row, the active version's columns as scalar subqueries,
-    outer-joined to the order's latest check and to its ``orders`` row (parameter
+    outer-joined to the order's latest check (its ``LatestCheck`` columns) and to its ``orders``
+    row (parameter
     ``order_number``). The credit check extends it with the limits area's facts
     (``sources.order_and_limit``)."""
     order_number = bindparam("order_number", type_=String)
@@ -243,7 +275,13 @@ def order_state_statement() -> Select[Any]:
         .scalar_subquery()
     )
     return (
-        select(active.c.row_id, active.c.version, active.c.sha256, CreditCheck, *_ORDER_COLUMNS)
+        select(
+            active.c.row_id,
+            active.c.version,
+            active.c.sha256,
+            *_LATEST_CHECK_COLUMNS,
+            *_ORDER_COLUMNS,
+        )
         .select_from(active)
         .outerjoin(CreditCheck, CreditCheck.id == latest_id)
         .outerjoin(Order, Order.order_number == order_number)

@@ -168,12 +168,19 @@ def _hold_of(session: Session, check_id: int) -> CreditHold | None:
     ).one_or_none()
 
 
-def _approved_amount(session: Session, previous: CreditCheck) -> int | None:
+def _stored_check(session: Session, check_id: int) -> CreditCheck:
+    """A check this transaction has just found (its customer is locked: it stays)."""
+    record = session.get(CreditCheck, check_id)
+    assert record is not None  # noqa: S101 - read under the customer's lock a moment ago
+    return record
+
+
+def _approved_amount(session: Session, previous: repository.LatestCheck) -> int | None:
     """What the order's latest check let through, in minor units (``None``: nothing)."""
     if previous.decision is Decision.APPROVE:
         return previous.amount_minor
     if previous.decision is Decision.HOLD:
-        hold = _hold_of(session, previous.id)
+        hold = _hold_of(session, previous.check_id)
         if hold is not None and hold.status is HoldStatus.RELEASED:
             return hold.approved_minor
     return None
@@ -197,12 +204,13 @@ def check_order(
         )
     active = _active_rule_set(session, state.rule_set)
     if previous is not None and previous.request_sha256 == fingerprint:
+        replayed = _stored_check(session, previous.check_id)
         version = (
             active.version
             if previous.rule_set_version_id == active.row_id
-            else _version_of(session, previous)
+            else _version_of(session, replayed)
         )
-        return CheckAnswer(previous, _hold_of(session, previous.id), True, version)
+        return CheckAnswer(replayed, _hold_of(session, previous.check_id), True, version)
 
     rule_set = active.config
     if request.amount.currency != rule_set.currency:
@@ -286,7 +294,7 @@ def check_order(
         },
     )
     created.append((CreditCheck, stored))
-    if previous is not None and _supersede_hold(session, previous.id):
+    if previous is not None and _supersede_hold(session, previous.check_id):
         # The superseded hold is decided after the check is announced and before the new hold
         # opens (audit and events in order).
         recorders.record_created(session, created)

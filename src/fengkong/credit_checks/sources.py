@@ -81,7 +81,7 @@ def order_and_limit(
         session,
         customer_id,
         rows[0][width : width + 3],
-        [row[width + 3] for row in rows if row[width + 3] is not None],
+        limits_service.limit_parts_of(row[width + 3 :] for row in rows),
     )
     return OrderAndLimit(repository.order_state_of(rows[0]), _limit_fact(found), risk_class)
 
@@ -94,7 +94,7 @@ def _order_and_limit_statement() -> Select[Any]:
     )
     return (
         repository.order_state_statement()
-        .add_columns(*columns, CreditLimit)
+        .add_columns(*columns, *limits_service.LIMIT_PART_COLUMNS)
         .outerjoin(CreditLimit, in_force)
         .order_by(CreditLimit.id)
     )
@@ -153,13 +153,17 @@ def standing(
     rows = session.execute(statement, values).all()
     first = rows[0]
     width = 2 + len(horizons)
-    found = [row[width] for row in rows if blocks and row[width] is not None]
     return Standing(
         promised=int(first[0] or 0),
         dunning_level=int(first[1] or 0),
         blocks=tuple(
-            BlockFact(kind=str(block.kind), reason=block.reason, source=str(block.source))
-            for block in limits_service.block_views(found)
+            BlockFact(
+                kind=str(kind),
+                reason=reason,
+                source=limits_service.block_source(source, rule_name),
+            )
+            for kind, reason, source, rule_name in (row[width:] for row in rows if blocks)
+            if kind is not None
         ),
         beyond_horizon={days: int(first[2 + index] or 0) for index, days in enumerate(horizons)},
     )
@@ -198,7 +202,7 @@ def _standing_statement(
         return figures
     figure_row = figures.subquery()
     return (
-        select(*figure_row.c, CreditBlock)
+        select(*figure_row.c, *limits_service.BLOCK_FACT_COLUMNS)
         .select_from(figure_row)
         .outerjoin(CreditBlock, limits_service.is_active_block_of(customer_id))
         .order_by(CreditBlock.id)

@@ -217,21 +217,51 @@ def _customer(session: Session, customer_id: int) -> Customer:
 # --- the limit in force ---------------------------------------------------------------------
 
 
-def _active_limits(session: Session, customer_id: int, on: date) -> list[CreditLimit]:
+@dataclass(frozen=True, slots=True)
+class LimitPart:
+    """What the limit in force needs of one active limit row (``LIMIT_PART_COLUMNS``): read as
+    columns, not ``CreditLimit`` entities, on the credit check's hot path."""
+
+    limit_id: int
+    kind: LimitKind
+    currency: str
+    amount_minor: int
+    valid_until: date | None
+
+
+LIMIT_PART_COLUMNS = (
+    CreditLimit.id,
+    CreditLimit.kind,
+    CreditLimit.currency,
+    CreditLimit.amount_minor,
+    CreditLimit.valid_until,
+)
+
+
+def limit_parts_of(rows: Iterable[Sequence[Any]]) -> list[LimitPart]:
+    """The limit parts in rows of ``LIMIT_PART_COLUMNS`` (an outer join's empty row skipped)."""
+    return [LimitPart(*row) for row in rows if row[0] is not None]
+
+
+def _active_limits(session: Session, customer_id: int, on: date) -> list[LimitPart]:
     statement = (
-        select(CreditLimit)
-        .where(CreditLimit.customer_id == customer_id)
-        .where(CreditLimit.status == LimitStatus.ACTIVE)
-        .where(CreditLimit.valid_from <= on)
-        .where(CreditLimit.valid_until.is_(None) | (CreditLimit.valid_until >= on))
-        .order_by(CreditLimit.id)
+        select(*LIMIT_PART_COLUMNS).where(_is_in_force(customer_id, on)).order_by(CreditLimit.id)
     )
-    return list(session.scalars(statement))
+    return limit_parts_of(session.execute(statement))
 
 
-def _in_force(
-    customer_id: int, rows: Sequence[CreditLimit], risk_class: str
-) -> LimitInForce | None:
+def _is_in_force(
+    customer_id: int | ColumnElement[int], on: date | ColumnElement[date]
+) -> ColumnElement[bool]:
+    return and_(
+        CreditLimit.customer_id == customer_id,
+        CreditLimit.status == LimitStatus.ACTIVE,
+        CreditLimit.valid_from <= on,
+        CreditLimit.valid_until.is_(None) | (CreditLimit.valid_until >= on),
+    )
+
+
+def _in_force(customer_id: int, rows: Sequence[LimitPart], risk_class: str) -> LimitInForce | None:
     if not rows:
         return None
     permanent = next((row for row in rows if row.kind is LimitKind.PERMANENT), None)
@@ -243,11 +273,15 @@ def _in_force(
     return LimitInForce(
         customer_id=customer_id,
         amount=Money.from_minor_units(total, currency),
-        permanent=permanent.amount if permanent is not None else None,
+        permanent=(
+            None
+            if permanent is None
+            else Money.from_minor_units(permanent.amount_minor, permanent.currency)
+        ),
         temporary=temporary,
         kind=LimitKind.PERMANENT if permanent is not None else LimitKind.TEMPORARY,
         valid_until=min(ends) if ends else None,
-        limit_id=(permanent or temporaries[0]).id,
+        limit_id=(permanent or temporaries[0]).limit_id,
         risk_class=risk_class,
     )
 
@@ -266,28 +300,23 @@ def limit_and_grade_parts(
 ) -> tuple[tuple[ColumnElement[Any], ...], ColumnElement[bool]]:
     """For a statement that reads the limit in force and the risk class with other facts (the
     order credit check, on every order): the grade and the active policy's id and digest as
-    scalar columns, and the condition that outer-joins ``CreditLimit`` to the limits in force.
-    ``limit_and_risk_class_of`` then reads the columns' values and the joined limits."""
+    scalar columns, and the condition that outer-joins ``CreditLimit`` to the limits in force
+    (whose ``LIMIT_PART_COLUMNS`` the statement reads). ``limit_and_risk_class_of`` then reads
+    the values."""
     policies = configs.policies
     columns = (
         risk_service.grade_of(customer_id).label("grade"),
         policies.active_column("id").label("policy_id"),
         policies.active_column("sha256").label("policy_sha256"),
     )
-    in_force = and_(
-        CreditLimit.customer_id == customer_id,
-        CreditLimit.status == LimitStatus.ACTIVE,
-        CreditLimit.valid_from <= on,
-        CreditLimit.valid_until.is_(None) | (CreditLimit.valid_until >= on),
-    )
-    return columns, in_force
+    return columns, _is_in_force(customer_id, on)
 
 
 def limit_and_risk_class_of(
     session: Session,
     customer_id: int,
     grade_and_policy: Sequence[Any],
-    limits: Sequence[CreditLimit],
+    limits: Sequence[LimitPart],
 ) -> tuple[LimitInForce | None, str]:
     """What ``limit_and_grade_parts`` read: the grade, policy id and digest, and the limits."""
     grade, policy_id, digest = grade_and_policy
@@ -811,11 +840,25 @@ def _view(block: CreditBlock) -> BlockView:
         customer_id=block.customer_id,
         kind=block.kind,
         reason=block.reason,
-        source=f"rule:{block.rule_name}" if block.source is BlockSource.RULE else "manual",
+        source=block_source(block.source, block.rule_name),
         set_by=block.set_by,
         set_at=block.set_at,
         confirmed=block.confirmed_at is not None,
     )
+
+
+def block_source(source: BlockSource, rule_name: str | None) -> str:
+    """``manual`` or ``rule:<name>``: who set a block, as its views and the credit check say."""
+    return f"rule:{rule_name}" if source is BlockSource.RULE else "manual"
+
+
+BLOCK_FACT_COLUMNS = (
+    CreditBlock.kind,
+    CreditBlock.reason,
+    CreditBlock.source,
+    CreditBlock.rule_name,
+)
+"""What the credit check needs of an active block (``block_source`` makes the last two one)."""
 
 
 def is_active_block_of(customer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
@@ -824,16 +867,12 @@ def is_active_block_of(customer_id: int | ColumnElement[int]) -> ColumnElement[b
     return and_(CreditBlock.customer_id == customer_id, CreditBlock.status == BlockStatus.ACTIVE)
 
 
-def block_views(blocks: Iterable[CreditBlock]) -> list[BlockView]:
-    return [_view(block) for block in blocks]
-
-
 def active_blocks(session: Session, customer_id: int) -> list[BlockView]:
     """The customer's active blocks, oldest first (one query)."""
     rows = session.scalars(
         select(CreditBlock).where(is_active_block_of(customer_id)).order_by(CreditBlock.id)
     )
-    return block_views(rows)
+    return [_view(block) for block in rows]
 
 
 def list_blocks(

@@ -12,7 +12,9 @@ from fengkong.collections import service as collections_service
 from fengkong.collections.models import InvoiceDunning, PromiseToPay
 from fengkong.collections.status import PromiseStatus
 from fengkong.credit_checks import configs, repository, sources
+from fengkong.credit_checks.models import CreditCheck
 from fengkong.credit_checks.rules import BlockFact
+from fengkong.credit_checks.status import Decision
 from fengkong.kit.money import Money
 from fengkong.limits import service as limits_service
 from fengkong.limits.models import CreditBlock, CreditLimit
@@ -76,6 +78,22 @@ def test_the_limit_and_risk_class_agree_with_the_limits_area(session: Session) -
     assert sources.order_and_limit(session, "SO-NONE", without_limit, on=DAY).limit is None
 
 
+def _latest_of(check: CreditCheck | None) -> repository.LatestCheck | None:
+    """The columns of a stored check the order-state read must give back."""
+    if check is None:
+        return None
+    return repository.LatestCheck(
+        check.id,
+        check.customer_id,
+        check.request_sha256,
+        check.decision,
+        check.currency,
+        check.amount_minor,
+        check.stage,
+        check.rule_set_version_id,
+    )
+
+
 def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_area(
     session: Session,
 ) -> None:
@@ -93,7 +111,7 @@ def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_are
     ):
         read = sources.order_and_limit(session, order_number, customer_id, on=DAY)
         found = limits_service.limit_in_force(session, customer_id, on=DAY)
-        assert read.state.latest is repository.latest_check(session, order_number)
+        assert read.state.latest == _latest_of(repository.latest_check(session, order_number))
         assert read.state.order == repository.find_order(session, order_number)
         assert read.risk_class == limits_service.risk_class(session, customer_id)
         assert (read.limit is None) == (found is None)
@@ -104,7 +122,7 @@ def test_the_order_and_limit_read_agrees_with_the_order_state_and_the_limits_are
                 str(found.kind),
             )
     read = sources.order_and_limit(session, "SO-LIMITS", rated, on=DAY)
-    assert read.state.latest is checked
+    assert read.state.latest == _latest_of(checked)
     assert read.limit is not None
     assert read.limit.amount_minor == 12_000_000
     assert (
@@ -216,7 +234,9 @@ def test_the_order_state_names_the_latest_check_the_order_and_the_active_rule_se
 
     assert active is not None
     assert first.id < latest.id
-    assert state.latest is latest
+    assert state.latest == _latest_of(latest)
+    assert state.latest is not None
+    assert (state.latest.amount_minor, state.latest.decision) == (20_000, Decision.APPROVE)
     assert state.order == repository.find_order(session, "SO-1")
     assert state.order is not None
     assert state.order.amount_minor == 20_000
