@@ -241,13 +241,27 @@ ORDER_STATE_WIDTH = _LATEST_END + len(_ORDER_COLUMNS)
 """The columns of ``order_state_statement`` a row begins with."""
 
 
+def _latest_check(row: Sequence[Any]) -> LatestCheck:
+    check_id, customer_id, digest, decision, currency, amount_minor, stage, rule_set = row
+    return LatestCheck(
+        check_id,
+        customer_id,
+        digest,
+        Decision(decision),
+        currency,
+        amount_minor,
+        Stage(stage),
+        rule_set,
+    )
+
+
 def order_state_of(row: Sequence[Any]) -> OrderState:
     """The order state a row of a statement extending ``order_state_statement`` holds in its
     first ``ORDER_STATE_WIDTH`` columns: the latest check, ``find_order`` and the active
     rule-set version."""
     row_id, version, digest = row[0], row[1], row[2]
     return OrderState(
-        latest=None if row[3] is None else LatestCheck(*row[3:_LATEST_END]),
+        latest=None if row[3] is None else _latest_check(row[3:_LATEST_END]),
         order=(
             None if row[_LATEST_END] is None else _order_row(row[_LATEST_END:ORDER_STATE_WIDTH])
         ),

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fengkong import driver_reads
 from fengkong.collections import service as collections_service
 from fengkong.credit_checks import repository
 from fengkong.credit_checks.rules import BlockFact
@@ -32,6 +33,7 @@ from fengkong.exposure import service as exposure_service
 from fengkong.exposure.results import CreditExposure
 from fengkong.limits import service as limits_service
 from fengkong.limits.models import CreditBlock, CreditLimit
+from fengkong.limits.status import BlockSource
 from fengkong.risk import service as risk_service
 
 PAYMENT_FACTOR = "weighted_dpd_3m"
@@ -72,10 +74,11 @@ def order_and_limit(
     """``repository.order_state``, the limit in force and the risk class in one query: the order
     state's statement extended with the limits area's columns, its limit rows outer-joined (a
     row each, at least one)."""
-    rows = session.execute(
+    rows = driver_reads.rows(
+        session,
         _order_and_limit_statement(),
         {"order_number": order_number, "customer_id": customer_id, "on": on},
-    ).all()
+    )
     width = repository.ORDER_STATE_WIDTH
     found, risk_class = limits_service.limit_and_risk_class_of(
         session,
@@ -150,7 +153,7 @@ def standing(
         "except_order_id": except_order_id,
         **{f"after_{days}": after for days, after in horizons.items()},
     }
-    rows = session.execute(statement, values).all()
+    rows = driver_reads.rows(session, statement, values)
     first = rows[0]
     width = 2 + len(horizons)
     return Standing(
@@ -160,7 +163,7 @@ def standing(
             BlockFact(
                 kind=str(kind),
                 reason=reason,
-                source=limits_service.block_source(source, rule_name),
+                source=limits_service.block_source(BlockSource(source), rule_name),
             )
             for kind, reason, source, rule_name in (row[width:] for row in rows if blocks)
             if kind is not None

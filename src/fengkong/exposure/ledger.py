@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fengkong import driver_reads
 from fengkong.contracts.models import Contract
 from fengkong.contracts.status import ContractStatus
 from fengkong.customers.models import Customer, RelatedParty
@@ -169,8 +170,8 @@ def balances(session: Session, customer_id: int) -> tuple[list[InvoiceRow], list
     statement = _balances_statement()
     invoices: list[InvoiceRow] = []
     others: list[AmountRow] = []
-    for currency, due, amount, disputed, kind in session.execute(
-        statement, {"customer_id": customer_id}
+    for currency, due, amount, disputed, kind in driver_reads.rows(
+        session, statement, {"customer_id": customer_id}
     ):
         if kind == OPEN_ITEMS:
             invoices.append(InvoiceRow(currency, due, int(amount or 0), int(disputed or 0)))

@@ -240,7 +240,11 @@ LIMIT_PART_COLUMNS = (
 
 def limit_parts_of(rows: Iterable[Sequence[Any]]) -> list[LimitPart]:
     """The limit parts in rows of ``LIMIT_PART_COLUMNS`` (an outer join's empty row skipped)."""
-    return [LimitPart(*row) for row in rows if row[0] is not None]
+    return [
+        LimitPart(limit_id, LimitKind(kind), currency, amount_minor, valid_until)
+        for limit_id, kind, currency, amount_minor, valid_until in rows
+        if limit_id is not None
+    ]
 
 
 def _active_limits(session: Session, customer_id: int, on: date) -> list[LimitPart]:
