@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
+from fengkong import hot_statements
 from fengkong.audit.chain import ENTRIES_PARAMETER, append_entries, pending_entries_insert
 from fengkong.auth.actor import Actor
 from fengkong.db import Base
@@ -346,8 +347,6 @@ def record_bulk_load(
 
 # --- rows inserted with Core ----------------------------------------------------------------
 
-_KEY_RETURNING: dict[Table, Insert] = {}
-
 
 def _filled(session: Session, model: type[Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """A new row's values as a flush fills them: Python-side column defaults, and the unit of
@@ -383,11 +382,8 @@ def insert_created(session: Session, model: type[Any], values: Mapping[str, Any]
     unit of work's other new rows, so that their audit entries and events are written at once."""
     table: Table = model.__table__
     row = _filled(session, model, values)
-    statement = _KEY_RETURNING.get(table)
-    if statement is None:
-        statement = _KEY_RETURNING[table] = insert(table).returning(*table.primary_key.columns)
-    key = session.connection().execute(statement, row).one()
-    return row | dict(key._mapping)
+    key = hot_statements.insert_key(session, table, row)
+    return row | dict(zip((column.key for column in table.primary_key.columns), key, strict=True))
 
 
 _NEXT_KEYS = text(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from fengkong import driver_reads
+from fengkong import hot_statements
 from fengkong.collections import service as collections_service
 from fengkong.credit_checks import repository
 from fengkong.credit_checks.rules import BlockFact
@@ -74,7 +74,7 @@ def order_and_limit(
     """``repository.order_state``, the limit in force and the risk class in one query: the order
     state's statement extended with the limits area's columns, its limit rows outer-joined (a
     row each, at least one)."""
-    rows = driver_reads.rows(
+    rows = hot_statements.rows(
         session,
         _order_and_limit_statement(),
         {"order_number": order_number, "customer_id": customer_id, "on": on},
@@ -153,7 +153,7 @@ def standing(
         "except_order_id": except_order_id,
         **{f"after_{days}": after for days, after in horizons.items()},
     }
-    rows = driver_reads.rows(session, statement, values)
+    rows = hot_statements.rows(session, statement, values)
     first = rows[0]
     width = 2 + len(horizons)
     return Standing(

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from fengkong import driver_reads
+from fengkong import hot_statements
 from fengkong.contracts.models import Contract
 from fengkong.contracts.status import ContractStatus
 from fengkong.customers.models import Customer, RelatedParty
@@ -170,7 +170,7 @@ def balances(session: Session, customer_id: int) -> tuple[list[InvoiceRow], list
     statement = _balances_statement()
     invoices: list[InvoiceRow] = []
     others: list[AmountRow] = []
-    for currency, due, amount, disputed, kind in driver_reads.rows(
+    for currency, due, amount, disputed, kind in hot_statements.rows(
         session, statement, {"customer_id": customer_id}
     ):
         if kind == OPEN_ITEMS:
