@@ -60,6 +60,9 @@ class _Replay:
 _NOT_REPLAYABLE = object()
 _replays: dict[int, tuple[Executable, _Replay | object]] = {}
 _replays_lock = Lock()
+MAX_LEARNT = 256
+"""Statements learnt a process at most: a statement built per call (a misuse) would otherwise
+keep every one alive; past this, new ones simply go through the session."""
 
 
 def rows(session: Session, statement: Executable, values: Mapping[str, Any]) -> Sequence[Any]:
@@ -71,8 +74,10 @@ def rows(session: Session, statement: Executable, values: Mapping[str, Any]) -> 
     if session.autoflush:
         session.flush()  # as ``Session.execute`` would: the read sees the unit of work's changes
     known = _replays.get(id(statement))
-    if known is None:
+    if known is None and len(_replays) < MAX_LEARNT:
         return _first(session, statement, values)
+    if known is None:
+        return session.execute(statement, values).all()
     replay = known[1]
     if not isinstance(replay, _Replay):
         return session.execute(statement, values).all()

@@ -282,3 +282,19 @@ def test_an_insert_error_on_the_cursor_is_sqlalchemys(session: Session) -> None:
 
     assert on_cursor == [_on_postgresql(session)]
     assert session.scalar(select(func.count()).select_from(table)) == 1
+
+
+def test_past_the_learnt_bound_new_statements_go_through_the_session(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoice = factories.invoice(amount_minor=2_000, outstanding_minor=2_000)
+    monkeypatch.setattr(hot_statements, "MAX_LEARNT", len(hot_statements._replays))
+    statement = _outstanding_by_status()
+    values = {"customer_id": invoice.customer_id}
+
+    with orm_executions(session) as executed:
+        found = [hot_statements.rows(session, statement, values) for _ in range(3)]
+
+    assert [[int(total) for _status, total, _count in rows] for rows in found] == [[2_000]] * 3
+    assert len(executed) == 3
+    assert id(statement) not in hot_statements._replays
