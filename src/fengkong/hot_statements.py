@@ -13,11 +13,12 @@ SQL and the parameters it sent are kept. Later executions send that SQL again â€
 first one proved the values can be reproduced:
 
 - ``rows`` (reads) sends the kept parameters with the caller's values in place, when SQLAlchemy
-  sent the caller's values unchanged (no bind processing, no renamed or expanded parameters;
-  values the statement does not take are ignored, as SQLAlchemy ignores them). Rows come back as
-  the driver's tuples, without result processing: callers convert what needs it (enums from
-  their stored values). For an actor whose reads are scoped it is always ``Session.execute``
-  (the ORM adds the scope's criteria), and it flushes first, as ``Session.execute`` would.
+  sent the caller's values unchanged and their types have no bind processor (no renamed or
+  expanded parameters either; values the statement does not take are ignored, as SQLAlchemy
+  ignores them). Rows come back as the driver's tuples, without result processing: callers
+  convert what needs it (enums from their stored values). For an actor whose reads are scoped
+  it is always ``Session.execute`` (the ORM adds the scope's criteria), and it flushes first,
+  as ``Session.execute`` would.
 - ``insert_key`` (one row, ``RETURNING`` its primary key) converts each value with its column
   type's own bind processor, when that reproduced exactly what SQLAlchemy sent.
 
@@ -34,11 +35,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from threading import Lock
-from typing import Any
+from typing import Any, TypeAlias
 
 import psycopg
 from psycopg.types.json import Json, Jsonb
-from sqlalchemy import Executable, Insert, Table, event, exc, insert
+from sqlalchemy import CompoundSelect, Insert, Select, Table, event, exc, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
@@ -58,14 +59,15 @@ class _Replay:
 
 
 _NOT_REPLAYABLE = object()
-_replays: dict[int, tuple[Executable, _Replay | object]] = {}
+Read: TypeAlias = "Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]"
+_replays: dict[int, tuple[Read, _Replay | object]] = {}
 _replays_lock = Lock()
 MAX_LEARNT = 256
 """Statements learnt a process at most: a statement built per call (a misuse) would otherwise
 keep every one alive; past this, new ones simply go through the session."""
 
 
-def rows(session: Session, statement: Executable, values: Mapping[str, Any]) -> Sequence[Any]:
+def rows(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequence[Any]:
     """All rows of ``statement`` with ``values``: the driver's tuples on the fast path, else
     SQLAlchemy's rows (see the module docstring). ``statement`` must be built once per process
     (its identity is the key of what its first execution taught)."""
@@ -84,12 +86,25 @@ def rows(session: Session, statement: Executable, values: Mapping[str, Any]) -> 
     return _on_cursor(session.connection(), replay.sql, replay.parameters(values))
 
 
-def _first(session: Session, statement: Executable, values: Mapping[str, Any]) -> Sequence[Any]:
-    with _sent_on(session.connection()) as sent:
+def _first(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequence[Any]:
+    connection = session.connection()
+    with _sent_on(connection) as sent:
         found = session.execute(statement, values).all()
+    processed = _processed_names(statement, connection.dialect)
     with _replays_lock:
-        _replays[id(statement)] = (statement, _replay_of(sent, values))
+        _replays[id(statement)] = (statement, _replay_of(sent, values, processed))
     return found
+
+
+def _processed_names(statement: Read, dialect: Dialect) -> frozenset[str]:
+    """The statement's parameters whose type converts values on their way to the driver: a
+    replay could not send them as given, even where the first value came out unchanged."""
+    binds = statement.compile(dialect=dialect).binds
+    return frozenset(
+        name
+        for name, bind in binds.items()
+        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None
+    )
 
 
 @contextmanager
@@ -107,14 +122,19 @@ def _sent_on(connection: Connection) -> Iterator[list[tuple[str, Any]]]:
         event.remove(connection, "before_cursor_execute", keep)
 
 
-def _replay_of(sent: list[tuple[str, Any]], values: Mapping[str, Any]) -> _Replay | object:
-    """What to send again, if SQLAlchemy sent one statement with the caller's values as given."""
+def _replay_of(
+    sent: list[tuple[str, Any]], values: Mapping[str, Any], processed: frozenset[str]
+) -> _Replay | object:
+    """What to send again, if SQLAlchemy sent one statement with the caller's values as given
+    and none of them goes through a bind processor."""
     if len(sent) != 1 or not isinstance(sent[0][1], Mapping):
         return _NOT_REPLAYABLE
     sql, parameters = sent[0]
     if not all(name.isidentifier() for name in values):
         return _NOT_REPLAYABLE  # SQLAlchemy escapes other names: absent would not mean unused
     names = tuple(name for name in values if name in parameters)
+    if processed.intersection(names):
+        return _NOT_REPLAYABLE
     for name in names:
         given, value = parameters[name], values[name]
         if type(given) is not type(value) or given != value:

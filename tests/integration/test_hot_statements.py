@@ -115,6 +115,35 @@ def test_a_value_sqlalchemy_would_convert_is_never_sent_as_given(session: Sessio
     assert len(executed) == 3
 
 
+class _Upper(TypeDecorator[str]):
+    """Converts on the way in, yet leaves an upper-case value as it is."""
+
+    impl = String(3)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else value.upper()
+
+
+def test_a_parameter_with_a_bind_processor_is_never_sent_as_given(session: Session) -> None:
+    customer_id = factories.customer().id
+    factories.invoice(customer_id=customer_id, amount_minor=5_000, outstanding_minor=5_000)
+    statement = select(func.count()).where(
+        Invoice.customer_id == bindparam("customer_id", type_=Integer),
+        Invoice.currency == bindparam("currency", type_=_Upper),
+    )
+
+    with orm_executions(session) as executed:
+        counts = [
+            hot_statements.rows(session, statement, {"customer_id": customer_id, "currency": code})
+            for code in ("CNY", "cny", "Cny")
+        ]
+
+    # "CNY" came out of the processor unchanged, but "cny" would not have been sent as given.
+    assert [found[0][0] for found in counts] == [1, 1, 1]
+    assert len(executed) == 3
+
+
 def test_a_scoped_actors_hot_read_keeps_the_scope(session: Session, personas: Personas) -> None:
     sam = replace(personas.sam_sales.actor, region_code=None)
     factories.customer_of(personas.sam_sales.user)
