@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Integer,
     Select,
     String,
@@ -28,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from fengkong import hot_statements
 from fengkong.access.scope import scoped_actor
 from fengkong.credit_checks import configs
 from fengkong.credit_checks.models import CreditAccount, CreditCheck
@@ -99,7 +101,8 @@ def lock_customer(
     try:
         if session.get_bind().dialect.name == "postgresql":
             statement = _read_and_lock_cached(by_id) if scope is None else _read_and_lock(named)
-            row = session.execute(statement, values).first()
+            found = hot_statements.rows(session, statement, values)
+            row = found[0] if found else None
         else:
             row = session.execute(named, values).first()
             if row is not None:
@@ -116,6 +119,9 @@ def lock_customer(
 
 _ACCOUNTS = Base.metadata.tables[CreditAccount.__tablename__]
 _NOW = bindparam("now", type_=_ACCOUNTS.c.last_checked_at.type)
+_NOW_UTC = bindparam("now", type_=DateTime(timezone=True))
+"""``utcnow()`` as it is: already what the column's type would make of it, so the statement can
+run on the cursor (``hot_statements``), which sends no value a type would convert."""
 
 
 @cache
@@ -130,12 +136,13 @@ def _read_and_lock(
     named: Select[int, datetime | None],
 ) -> Select[int, datetime | None]:
     """Setting the lock timeout is ``set_config(…, true)`` (``SET LOCAL``), evaluated when the row
-    to insert is produced, before the conflict waits."""
+    to insert is produced, before the conflict waits. Run through ``hot_statements.rows`` (the
+    customer read is an actor-scoped read: a scoped actor's goes through the session)."""
     customer = named.cte("named_customer")
     timeout = select(func.set_config("lock_timeout", bindparam("lock_timeout"), True)).subquery()
     write = postgresql_insert(_ACCOUNTS).from_select(
         ["customer_id", "checks", "last_checked_at"],
-        select(customer.c.id, literal(1, Integer), _NOW).select_from(
+        select(customer.c.id, literal(1, Integer), _NOW_UTC).select_from(
             customer.join(timeout, true())
         ),
     )
