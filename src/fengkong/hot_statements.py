@@ -78,12 +78,9 @@ def rows(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequen
     known = _replays.get(id(statement))
     if known is None and len(_replays) < MAX_LEARNT:
         return _first(session, statement, values)
-    if known is None:
-        return session.execute(statement, values).all()
-    replay = known[1]
-    if not isinstance(replay, _Replay):
-        return session.execute(statement, values).all()
-    return _on_cursor(session.connection(), replay.sql, replay.parameters(values))
+    if known is not None and isinstance(replay := known[1], _Replay):
+        return _on_cursor(session.connection(), replay.sql, replay.parameters(values))
+    return session.execute(statement, values).all()
 
 
 def _first(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequence[Any]:
@@ -154,7 +151,9 @@ def _on_cursor(connection: Connection, sql: str, parameters: dict[str, Any]) -> 
             cursor.execute(sql, parameters)
             found = cursor.fetchall()
         except psycopg.Error as error:
-            raise exc.DBAPIError.instance(sql, parameters, error, psycopg.Error) from error
+            raise exc.DBAPIError.instance(
+                sql, parameters, error, psycopg.Error, dialect=connection.dialect
+            ) from error
         dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, False)
     return found
 

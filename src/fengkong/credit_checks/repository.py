@@ -280,8 +280,7 @@ def order_state_of(row: Sequence[Any]) -> OrderState:
 def order_state_statement() -> Select[Any]:
     """Built once per process: one row, the active version's columns as scalar subqueries,
     outer-joined to the order's latest check (its ``LatestCheck`` columns) and to its ``orders``
-    row (parameter
-    ``order_number``). The credit check extends it with the limits area's facts
+    row (parameter ``order_number``). The credit check extends it with the limits area's facts
     (``sources.order_and_limit``)."""
     order_number = bindparam("order_number", type_=String)
     rule_sets = configs.rule_sets
