@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -195,6 +196,18 @@ def migrated_database_url(backend: str, directory: Path) -> Iterator[str]:
         _drop_postgres_database(name)
 
 
+@contextmanager
+def migrated_database(backend: str, directory: Path, **engine_kwargs: Any) -> Iterator[Database]:
+    """A ``migrated_database_url`` opened as the app opens one (its URL is ``.url``), disposed
+    afterwards: what the tests that commit for real work on."""
+    with migrated_database_url(backend, directory) as url:
+        database = open_database(url, **engine_kwargs)
+        try:
+            yield database
+        finally:
+            database.dispose()
+
+
 def migrated_sqlite_url(directory: Path, file_name: str = "fengkong.db") -> str:
     """A migrated SQLite file in ``directory`` (removed with it)."""
     target = directory / file_name
@@ -208,10 +221,8 @@ def database(
 ) -> Iterator[Database]:
     """A migrated throw-away database on each backend, shared by the tests of one process (a
     copy of the process's migrated template: the migrations run once a process and backend)."""
-    with migrated_database_url(request.param, tmp_path_factory.mktemp("db")) as url:
-        database = open_database(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as database:
         yield database
-        database.dispose()
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from fengkong import recorders
 from fengkong.audit.chain import seal_all, seal_pending, verify_chain
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database
 from fengkong.db import Database
-from tests.conftest import BACKENDS, migrated_database_url
+from tests.conftest import BACKENDS, migrated_database
 from tests.factories import CustomerFactory, make_uscc
 
 WRITERS = 20
@@ -28,12 +27,8 @@ ENTRIES_PER_ROUND = 3  # the customer's create, an export action, the customer's
 
 @pytest.fixture(params=BACKENDS)
 def committed_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with migrated_database_url(request.param, tmp_path) as url:
-        database = open_database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
+    with migrated_database(request.param, tmp_path) as database:
+        yield database
 
 
 def _write(database: Database, writer: int, start: threading.Barrier) -> None:

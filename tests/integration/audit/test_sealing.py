@@ -24,22 +24,17 @@ from fengkong.audit.chain import (
 )
 from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.jobs.audit_seal import SealLoop
-from tests.conftest import migrated_database_url
+from tests.conftest import migrated_database
 
 ACTOR = Actor.system("sealing-test")
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    with migrated_database_url("postgresql", tmp_path_factory.mktemp("sealing")) as url:
-        opened = open_database(url)
-        try:
-            yield opened
-        finally:
-            opened.dispose()
+    with migrated_database("postgresql", tmp_path_factory.mktemp("sealing")) as opened:
+        yield opened
 
 
 def _record(database: Database, entity_id: str) -> int:

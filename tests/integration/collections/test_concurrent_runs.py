@@ -16,11 +16,10 @@ from fengkong.auth.actor import Actor
 from fengkong.collections import service
 from fengkong.collections.models import DunningNotice, DunningNoticeItem, InvoiceDunning
 from fengkong.customers.models import Customer
-from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.kit.money import Money
 from fengkong.receivables.models import Invoice
-from tests.conftest import migrated_database_url
+from tests.conftest import migrated_database
 from tests.factories import make_uscc
 from tests.integration.collections.conftest import TODAY
 
@@ -31,12 +30,8 @@ CUSTOMERS = 10
 
 @pytest.fixture
 def committed_database(tmp_path: Path) -> Iterator[Database]:
-    with migrated_database_url("postgresql", tmp_path) as url:
-        database = open_database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
+    with migrated_database("postgresql", tmp_path) as database:
+        yield database
 
 
 def _ledger(database: Database) -> None:

@@ -30,7 +30,7 @@ from fengkong.kit.money import Money
 from fengkong.orders.models import Order
 from fengkong.receivables.models import Invoice
 from fengkong.settings import get_settings
-from tests.conftest import BACKENDS, migrated_database_url
+from tests.conftest import BACKENDS, migrated_database
 from tests.factories import make_uscc
 from tests.integration.credit_checks.conftest import DAY, World
 
@@ -41,12 +41,8 @@ ORDER_YUAN = 1_000  # 50 × ¥1,000 = ¥50,000 asked against ¥40,000 available
 @pytest.fixture(params=BACKENDS)
 def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database of its own whose rows are committed, as concurrent requests need."""
-    with migrated_database_url(request.param, tmp_path) as url:
-        database = open_database(url, pool_size=ORDERS, max_overflow=0)
-        try:
-            yield database
-        finally:
-            database.dispose()
+    with migrated_database(request.param, tmp_path, pool_size=ORDERS, max_overflow=0) as database:
+        yield database
 
 
 def _customer_owing_60000(database: Database, world: World, serial: int) -> tuple[int, str]:

@@ -21,25 +21,20 @@ from fengkong.auth.models import ApiToken
 from fengkong.auth.roles import Role
 from fengkong.customers import service as customers_service
 from fengkong.customers.models import Customer
-from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.events.models import Event
 from fengkong.kit.time import utcnow
 from fengkong.settings import get_settings
 from tests import factories
-from tests.conftest import migrated_database_url
+from tests.conftest import migrated_database
 
 WAIT_SECONDS = 20
 
 
 @pytest.fixture
 def committed_database(tmp_path: Path) -> Iterator[Database]:
-    with migrated_database_url("postgresql", tmp_path) as url:
-        database = open_database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
+    with migrated_database("postgresql", tmp_path) as database:
+        yield database
 
 
 def _token(database: Database) -> str:

@@ -16,13 +16,12 @@ from sqlalchemy import func, select
 from fengkong import tables
 from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer
-from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.imports import service
 from fengkong.imports.kinds import ImportKind
 from fengkong.imports.service import ImportResult
 from fengkong.settings import get_settings
-from tests.conftest import BACKENDS, migrated_database_url
+from tests.conftest import BACKENDS, migrated_database
 from tests.integration.imports.files import uscc, write_csv
 
 ACTOR = Actor.system("test")
@@ -40,14 +39,10 @@ def _invoices(first: int, last: int, amount: str) -> list[list[str | None]]:
 @pytest.fixture(params=BACKENDS)
 def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Database]]:
     """A migrated database holding five customers, committed, on each backend."""
-    with migrated_database_url(request.param, tmp_path) as url:
-        database = open_database(url)
+    with migrated_database(request.param, tmp_path) as database:
         with database.session_scope(actor=ACTOR) as session:
             session.add_all(Customer(uscc=code, name=f"客户{code[-4:]}") for code in CUSTOMERS)
-        try:
-            yield url, database
-        finally:
-            database.dispose()
+        yield database.url, database
 
 
 def _count(database: Database, model: object) -> int:

@@ -20,7 +20,7 @@ from fengkong.models.models import ModelDriftCheck
 from fengkong.models.status import DriftStatus
 from fengkong.settings import get_settings
 from tests import factories
-from tests.conftest import migrated_database_url, migrated_sqlite_url
+from tests.conftest import migrated_database, migrated_sqlite_url
 from tests.integration.models.live_book import STABLE, book, trained_champion
 
 SYSTEM = Actor.system("test")
@@ -93,8 +93,8 @@ def test_workers_defer_the_drift_check_every_hour_on_its_own_queue() -> None:
 
 @pytest.mark.usefixtures("few_scores_judged")
 def test_a_worker_runs_the_deferred_drift_check_on_postgresql(tmp_path: Path) -> None:
-    with migrated_database_url("postgresql", tmp_path) as url:
-        database = open_database(url)
+    with migrated_database("postgresql", tmp_path) as database:
+        url = database.url
         try:
             model_id = _seed(database)
             app = queue.make_app(url)
@@ -105,4 +105,3 @@ def test_a_worker_runs_the_deferred_drift_check_on_postgresql(tmp_path: Path) ->
             assert (check.model_version_id, check.status) == (model_id, DriftStatus.STABLE)
         finally:
             queue._database(url).dispose()
-            database.dispose()

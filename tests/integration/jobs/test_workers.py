@@ -22,7 +22,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.events import ingestion
 from fengkong.events.models import Event
@@ -33,7 +32,7 @@ from fengkong.kit.time import utcnow
 from fengkong.legal_events.kinds import LegalEventType
 from fengkong.monitoring.models import Alert
 from tests import factories
-from tests.conftest import migrated_database_url
+from tests.conftest import migrated_database
 
 SYSTEM = Actor.system("test")
 _EVENT = TypeAdapter(IncomingEvent)
@@ -65,12 +64,8 @@ cli.app()
 
 @pytest.fixture
 def stream_db(tmp_path: Path) -> Iterator[tuple[str, Database]]:
-    with migrated_database_url("postgresql", tmp_path) as url:
-        database = open_database(url)
-        try:
-            yield url, database
-        finally:
-            database.dispose()
+    with migrated_database("postgresql", tmp_path) as database:
+        yield database.url, database
 
 
 def _invoice_event(event_id: str, customer_id: int) -> IncomingEvent:

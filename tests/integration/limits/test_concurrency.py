@@ -15,13 +15,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
-from fengkong.database import open_database
 from fengkong.db import Database
 from fengkong.limits import service
 from fengkong.limits.models import CreditLimit, LimitRequest, LimitRequestDecision
 from fengkong.limits.status import Decision, LimitStatus, RequestKind, RequestStatus
 from tests import factories
-from tests.conftest import migrated_database_url
+from tests.conftest import migrated_database
 from tests.integration.limits.conftest import TODAY, cny, graded_customer
 from tests.personas import Personas, create_personas
 
@@ -30,12 +29,8 @@ WAIT_SECONDS = 20
 
 @pytest.fixture
 def committed_database(tmp_path: Path) -> Iterator[Database]:
-    with migrated_database_url("postgresql", tmp_path) as url:
-        database = open_database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
+    with migrated_database("postgresql", tmp_path) as database:
+        yield database
 
 
 def _setup(database: Database) -> tuple[Personas, int]:
