@@ -9,23 +9,23 @@ descriptions, row objects) costs about 0.3 ms of CPU a statement over the cursor
 
 SQLAlchemy still decides everything: a statement is built and compiled by it, and its first
 execution in a process (for an insert: of each table and set of columns) goes through it; the
-SQL and the parameters it sent are kept. Later executions send that SQL again — only when the
-first one proved the values can be reproduced:
+SQL and the parameters it sent are kept. Later executions send that SQL again, with the
+statement's own parameters as they were sent and each caller's value converted by its type's
+own bind processor — only when that reproduced exactly what SQLAlchemy sent the first time (and
+no parameter is renamed, expanded or computed anew at each execution, as a Python-side default
+is). Otherwise, and on other databases, every execution goes through SQLAlchemy.
 
-- ``rows`` (reads) sends the kept parameters with the caller's values in place, when SQLAlchemy
-  sent the caller's values unchanged and their types have no bind processor (no renamed or
-  expanded parameters either; values the statement does not take are ignored, as SQLAlchemy
-  ignores them). Rows come back as the driver's tuples, without result processing: callers
-  convert what needs it (enums from their stored values). For an actor whose reads are scoped
-  it is always ``Session.execute`` (the ORM adds the scope's criteria), and it flushes first,
-  as ``Session.execute`` would.
-- ``insert_key`` (one row, ``RETURNING`` its primary key) converts each value with its column
-  type's own bind processor, when that reproduced exactly what SQLAlchemy sent.
+- ``rows`` (reads): rows come back as the driver's tuples, without result processing: callers
+  convert what needs it (enums from their stored values). Values the statement does not take
+  are ignored, as SQLAlchemy ignores them. For an actor whose reads are scoped it is always
+  ``Session.execute`` (the ORM adds the scope's criteria), and it flushes first, as
+  ``Session.execute`` would.
+- ``execute`` (a Core write that returns nothing: the audit entries and events of a flush).
+- ``insert_key`` (one row, ``RETURNING`` its primary key).
 
-Otherwise, and on other databases, every execution goes through SQLAlchemy. Used within a
-transaction whose connection was just checked out (pinged if it sat idle) or already used. The
-connection's ``before_cursor_execute`` listeners still see each statement, and a driver error is
-raised as SQLAlchemy's, as it would have been.
+Used within a transaction whose connection was just checked out (pinged if it sat idle) or
+already used. The connection's ``before_cursor_execute`` listeners still see each statement, and
+a driver error is raised as SQLAlchemy's, as it would have been.
 """
 
 from __future__ import annotations
@@ -40,31 +40,41 @@ from typing import Any, TypeAlias
 import psycopg
 from psycopg.types.json import Json, Jsonb
 from sqlalchemy import CompoundSelect, Insert, Select, Table, event, exc, insert
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import Compiled, SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
 
 from fengkong.access.scope import scoped_actor
+
+Processor: TypeAlias = "Callable[[Any], Any] | None"
 
 
 @dataclass(frozen=True, slots=True)
 class _Replay:
     sql: str
     fixed: Mapping[str, Any]
-    """The statement's own parameters (literals, expanded lists) as SQLAlchemy sent them."""
-    names: tuple[str, ...]
-    """The caller's values the statement takes (SQLAlchemy ignores the others, as here)."""
+    """The statement's own parameters (its literals) as SQLAlchemy sent them."""
+    processors: tuple[tuple[str, Processor], ...]
+    """The caller's values the statement takes (SQLAlchemy ignores the others, as here), each
+    with its type's bind processor."""
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {**self.fixed, **{name: values[name] for name in self.names}}
+        sent = dict(self.fixed)
+        for name, process in self.processors:
+            value = values[name]
+            sent[name] = value if process is None else process(value)
+        return sent
 
 
 _NOT_REPLAYABLE = object()
 Read: TypeAlias = "Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]"
-_replays: dict[int, tuple[Read, _Replay | object]] = {}
+Statement: TypeAlias = "UpdateBase | Read"
+_replays: dict[int, tuple[Statement, _Replay | object]] = {}
 _replays_lock = Lock()
 MAX_LEARNT = 256
 """Statements learnt a process at most: a statement built per call (a misuse) would otherwise
-keep every one alive; past this, new ones simply go through the session."""
+keep every one alive; past this, new ones simply go through SQLAlchemy."""
 
 
 def rows(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequence[Any]:
@@ -75,42 +85,87 @@ def rows(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequen
         return session.execute(statement, values).all()
     if session.autoflush:
         session.flush()  # as ``Session.execute`` would: the read sees the unit of work's changes
-    known = _replays.get(id(statement))
-    if known is None and len(_replays) < MAX_LEARNT:
-        return _first(session, statement, values)
-    if known is not None and isinstance(replay := known[1], _Replay):
-        return _on_cursor(session.connection(), replay.sql, replay.parameters(values))
-    return session.execute(statement, values).all()
-
-
-def _first(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequence[Any]:
     connection = session.connection()
+    replay = _known(statement)
+    if replay is None:
+        return session.execute(statement, values).all()
+    if isinstance(replay, _Replay):
+        return _on_cursor(connection, replay.sql, replay.parameters(values), fetch=True)
     with _sent_on(connection) as sent:
         found = session.execute(statement, values).all()
-    processed = _processed_names(statement, connection.dialect)
-    with _replays_lock:
-        _replays[id(statement)] = (statement, _replay_of(sent, values, processed))
+    _learn(statement, sent, values)
     return found
 
 
-def _processed_names(statement: Read, dialect: Dialect) -> frozenset[str]:
-    """The statement's parameters whose type converts values on their way to the driver: a
-    replay could not send them as given, even where the first value came out unchanged."""
-    binds = statement.compile(dialect=dialect).binds
-    return frozenset(
-        name
-        for name, bind in binds.items()
-        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None
-    )
+def execute(connection: Connection, statement: Statement, values: Mapping[str, Any]) -> None:
+    """Run a statement that returns no rows (a Core write), as ``rows`` runs a read: on the
+    cursor once its first execution taught how. No ORM is involved, so no flush and no scope."""
+    if connection.dialect.driver != "psycopg":
+        connection.execute(statement, values)
+        return
+    replay = _known(statement)
+    if replay is None:
+        connection.execute(statement, values)
+    elif isinstance(replay, _Replay):
+        _on_cursor(connection, replay.sql, replay.parameters(values), fetch=False)
+    else:
+        with _sent_on(connection) as sent:
+            connection.execute(statement, values)
+        _learn(statement, sent, values)
+
+
+_LEARN = object()
+"""``_known``'s answer for a statement executed for the first time: learn from it."""
+
+
+def _known(statement: Statement) -> _Replay | object | None:
+    """The replay of ``statement``; ``_LEARN`` if it is new and may be learnt; ``None`` if
+    it goes through SQLAlchemy (it cannot be replayed, or the bound is reached)."""
+    known = _replays.get(id(statement))
+    if known is None:
+        return _LEARN if len(_replays) < MAX_LEARNT else None
+    return known[1] if isinstance(known[1], _Replay) else None
+
+
+def _learn(statement: Statement, sent: list[_Sent], values: Mapping[str, Any]) -> None:
+    replay = _replay_of(sent, values)
+    with _replays_lock:
+        _replays[id(statement)] = (statement, replay)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    sql: str
+    parameters: Any
+    compiled: Compiled | None
+
+
+def _bind_processors(compiled: Compiled | None) -> Mapping[str, Processor] | None:
+    """Each bind parameter's processor by name, as SQLAlchemy applied it; ``None`` when a
+    parameter's value is decided at each execution (a callable, a default computed in Python),
+    which a replay could not send again. (An expanded list is renamed: ``_replay_of``.)"""
+    if not isinstance(compiled, SQLCompiler):
+        return None
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        return None
+    dialect = compiled.dialect
+    processors: dict[str, Processor] = {}
+    for name, bind in compiled.binds.items():
+        if bind.callable is not None:
+            return None
+        processors[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
+    return processors
 
 
 @contextmanager
-def _sent_on(connection: Connection) -> Iterator[list[tuple[str, Any]]]:
-    """The SQL and parameters SQLAlchemy sends on ``connection`` meanwhile."""
-    sent: list[tuple[str, Any]] = []
+def _sent_on(connection: Connection) -> Iterator[list[_Sent]]:
+    """The SQL, parameters and compiled statement SQLAlchemy sends on ``connection`` meanwhile."""
+    sent: list[_Sent] = []
 
-    def keep(_connection: Any, _cursor: Any, sql: str, parameters: Any, *_rest: Any) -> None:
-        sent.append((sql, parameters))
+    def keep(
+        _connection: Any, _cursor: Any, sql: str, parameters: Any, context: Any, *_rest: Any
+    ) -> None:
+        sent.append(_Sent(sql, parameters, getattr(context, "compiled", None)))
 
     event.listen(connection, "before_cursor_execute", keep)
     try:
@@ -119,28 +174,34 @@ def _sent_on(connection: Connection) -> Iterator[list[tuple[str, Any]]]:
         event.remove(connection, "before_cursor_execute", keep)
 
 
-def _replay_of(
-    sent: list[tuple[str, Any]], values: Mapping[str, Any], processed: frozenset[str]
-) -> _Replay | object:
-    """What to send again, if SQLAlchemy sent one statement with the caller's values as given
-    and none of them goes through a bind processor."""
-    if len(sent) != 1 or not isinstance(sent[0][1], Mapping):
+def _replay_of(sent: list[_Sent], values: Mapping[str, Any]) -> _Replay | object:
+    """What to send again, if SQLAlchemy sent one statement whose every parameter is either
+    the statement's own or a caller's value as its type's bind processor makes it."""
+    if len(sent) != 1 or not isinstance(sent[0].parameters, Mapping):
         return _NOT_REPLAYABLE
-    sql, parameters = sent[0]
+    sql, parameters = sent[0].sql, sent[0].parameters
+    processors = _bind_processors(sent[0].compiled)
+    if processors is None:
+        return _NOT_REPLAYABLE
     if not all(name.isidentifier() for name in values):
         return _NOT_REPLAYABLE  # SQLAlchemy escapes other names: absent would not mean unused
-    names = tuple(name for name in values if name in parameters)
-    if processed.intersection(names):
-        return _NOT_REPLAYABLE
-    for name in names:
-        given, value = parameters[name], values[name]
-        if type(given) is not type(value) or given != value:
+    taken: list[tuple[str, Processor]] = []
+    for name, value in values.items():
+        if name not in processors:
+            continue
+        if name not in parameters:
+            return _NOT_REPLAYABLE  # renamed on its way to the driver
+        process = processors[name]
+        if not _same(value if process is None else process(value), parameters[name]):
             return _NOT_REPLAYABLE
+        taken.append((name, process))
     fixed = {name: value for name, value in parameters.items() if name not in values}
-    return _Replay(sql, fixed, names)
+    return _Replay(sql, fixed, tuple(taken))
 
 
-def _on_cursor(connection: Connection, sql: str, parameters: dict[str, Any]) -> list[Any]:
+def _on_cursor(
+    connection: Connection, sql: str, parameters: dict[str, Any], *, fetch: bool
+) -> list[Any]:
     # The events dispatcher is how SQLAlchemy itself calls the listeners of a statement.
     dispatch = connection.dispatch
     driver_connection = connection.connection.driver_connection
@@ -149,7 +210,7 @@ def _on_cursor(connection: Connection, sql: str, parameters: dict[str, Any]) -> 
         dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
         try:
             cursor.execute(sql, parameters)
-            found = cursor.fetchall()
+            found = cursor.fetchall() if fetch else []
         except psycopg.Error as error:
             raise exc.DBAPIError.instance(
                 sql, parameters, error, psycopg.Error, dialect=connection.dialect
@@ -158,19 +219,7 @@ def _on_cursor(connection: Connection, sql: str, parameters: dict[str, Any]) -> 
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _InsertReplay:
-    sql: str
-    processors: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-
-    def parameters(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            name: row[name] if process is None else process(row[name])
-            for name, process in self.processors
-        }
-
-
-_inserts: dict[tuple[Table, frozenset[str]], _InsertReplay | object] = {}
+_inserts: dict[tuple[Table, frozenset[str]], _Replay | object] = {}
 
 
 def insert_key(session: Session, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -186,33 +235,17 @@ def insert_key(session: Session, table: Table, row: Mapping[str, Any]) -> tuple[
         with _sent_on(connection) as sent:
             key = tuple(connection.execute(statement, row).one())
         with _replays_lock:
-            _inserts[shape] = _insert_replay_of(connection.dialect, table, sent, row)
+            _inserts[shape] = _replay_of(sent, row)
         return key
-    if not isinstance(known, _InsertReplay):
+    if not isinstance(known, _Replay):
         return tuple(connection.execute(statement, row).one())
-    (key_row,) = _on_cursor(connection, known.sql, known.parameters(row))
+    (key_row,) = _on_cursor(connection, known.sql, known.parameters(row), fetch=True)
     return tuple(key_row)
 
 
 @cache
 def _returning_key(table: Table) -> Insert:
     return insert(table).returning(*table.primary_key.columns)
-
-
-def _insert_replay_of(
-    dialect: Dialect, table: Table, sent: list[tuple[str, Any]], row: Mapping[str, Any]
-) -> _InsertReplay | object:
-    """What to send again, if each column type's bind processor gives what SQLAlchemy sent."""
-    if len(sent) != 1 or not isinstance(sent[0][1], Mapping) or set(sent[0][1]) != set(row):
-        return _NOT_REPLAYABLE
-    sql, parameters = sent[0]
-    processors: list[tuple[str, Callable[[Any], Any] | None]] = []
-    for name, value in row.items():
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if not _same(value if process is None else process(value), parameters[name]):
-            return _NOT_REPLAYABLE
-        processors.append((name, process))
-    return _InsertReplay(sql, tuple(processors))
 
 
 def _same(ours: Any, sent: Any) -> bool:

@@ -244,7 +244,8 @@ def _write_audit_and_events(
         audit_rows = []
     connection = session.connection()
     if event_rows and connection.dialect.name == "postgresql":
-        connection.execute(
+        hot_statements.execute(
+            connection,
             _audit_and_events_statement(),
             {ENTRIES_PARAMETER: json_rows(audit_rows), "events": json_rows(event_rows)},
         )

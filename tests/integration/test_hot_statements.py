@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     event,
     func,
+    insert,
     literal,
     select,
 )
@@ -98,21 +99,28 @@ def test_a_hot_read_gives_the_sessions_rows_and_skips_the_orm_after_the_first(
     assert len(executed) == (1 if _on_postgresql(session) else 3)
 
 
-def test_a_value_sqlalchemy_would_convert_is_never_sent_as_given(session: Session) -> None:
+def test_a_value_sqlalchemy_converts_is_sent_converted(session: Session) -> None:
     customer_id = factories.customer().id
-    factories.invoice(customer_id=customer_id, amount_minor=7_000, outstanding_minor=7_000)
+    for amount in (7_000, 3_000):
+        factories.invoice(customer_id=customer_id, amount_minor=amount, outstanding_minor=amount)
+    factories.invoice(
+        customer_id=customer_id, amount_minor=1_000, outstanding_minor=0, status=InvoiceStatus.PAID
+    )
     statement = select(func.count()).where(
         Invoice.customer_id == bindparam("customer_id", type_=Integer),
         Invoice.status == bindparam("status", type_=Invoice.__table__.c.status.type),
     )
-    values = {"customer_id": customer_id, "status": InvoiceStatus.OPEN}
+    statuses = [InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.OPEN, InvoiceStatus.CANCELLED]
 
     with orm_executions(session) as executed:
-        counts = [hot_statements.rows(session, statement, values)[0][0] for _ in range(3)]
+        counts = [
+            hot_statements.rows(session, statement, {"customer_id": customer_id, "status": s})
+            for s in statuses
+        ]
 
-    # The enum is sent as its stored value by SQLAlchemy: every execution stays on its path.
-    assert counts == [1, 1, 1]
-    assert len(executed) == 3
+    # The enum goes out as its stored value, converted by its type on every replay.
+    assert [found[0][0] for found in counts] == [2, 1, 2, 0]
+    assert len(executed) == (1 if _on_postgresql(session) else 4)
 
 
 class _Upper(TypeDecorator[str]):
@@ -125,7 +133,7 @@ class _Upper(TypeDecorator[str]):
         return None if value is None else value.upper()
 
 
-def test_a_parameter_with_a_bind_processor_is_never_sent_as_given(session: Session) -> None:
+def test_a_parameters_bind_processor_converts_every_replayed_value(session: Session) -> None:
     customer_id = factories.customer().id
     factories.invoice(customer_id=customer_id, amount_minor=5_000, outstanding_minor=5_000)
     statement = select(func.count()).where(
@@ -136,11 +144,29 @@ def test_a_parameter_with_a_bind_processor_is_never_sent_as_given(session: Sessi
     with orm_executions(session) as executed:
         counts = [
             hot_statements.rows(session, statement, {"customer_id": customer_id, "currency": code})
-            for code in ("CNY", "cny", "Cny")
+            for code in ("CNY", "cny", "Cny", "usd")
         ]
 
-    # "CNY" came out of the processor unchanged, but "cny" would not have been sent as given.
-    assert [found[0][0] for found in counts] == [1, 1, 1]
+    # "CNY" came out of the processor unchanged; "cny" sent as given would have matched nothing.
+    assert [found[0][0] for found in counts] == [1, 1, 1, 0]
+    assert len(executed) == (1 if _on_postgresql(session) else 4)
+
+
+def test_an_expanded_list_parameter_stays_with_the_session(session: Session) -> None:
+    customers = [factories.customer().id for _ in range(3)]
+    for customer_id in customers:
+        factories.invoice(customer_id=customer_id, amount_minor=1_000, outstanding_minor=1_000)
+    statement = select(func.count()).where(
+        Invoice.customer_id.in_(bindparam("customer_ids", expanding=True))
+    )
+
+    with orm_executions(session) as executed:
+        counts = [
+            hot_statements.rows(session, statement, {"customer_ids": chosen})[0][0]
+            for chosen in (customers[:1], customers, customers[1:])
+        ]
+
+    assert counts == [1, 3, 2]
     assert len(executed) == 3
 
 
@@ -327,3 +353,54 @@ def test_past_the_learnt_bound_new_statements_go_through_the_session(
     assert [[int(total) for _status, total, _count in rows] for rows in found] == [[2_000]] * 3
     assert len(executed) == 3
     assert id(statement) not in hot_statements._replays
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def _insert_from_select(table: Table) -> Any:
+    """An ``INSERT … SELECT`` of the scratch table's values as parameters, a literal among them."""
+    return insert(table).from_select(
+        ["status", "document", "stamped_at", "amount_minor"],
+        select(
+            bindparam("status", type_=table.c.status.type),
+            bindparam("document", type_=JSON),
+            bindparam("stamped_at", type_=table.c.stamped_at.type),
+            bindparam("amount_minor", type_=BigInteger) + literal(1, BigInteger),
+        ),
+    )
+
+
+def test_a_write_is_stored_as_sqlalchemy_would_store_it(session: Session) -> None:
+    table = _scratch_table(session)
+    statement = _insert_from_select(table)
+    given = [_row(index) for index in range(1, 5)]
+
+    with cursor_statements(session) as on_cursor:
+        for row in given:
+            hot_statements.execute(session.connection(), statement, row)
+
+    stored = session.execute(select(table).order_by(table.c.id)).all()
+    assert [(row.status, row.document, row.stamped_at, row.amount_minor) for row in stored] == [
+        (row["status"], row["document"], row["stamped_at"].astimezone(UTC), row["amount_minor"] + 1)
+        for row in given
+    ]
+    expected = [False, True, True, True] if _on_postgresql(session) else [False] * 4
+    assert on_cursor == expected
+
+
+def test_a_write_with_a_default_computed_in_python_stays_with_sqlalchemy(
+    session: Session,
+) -> None:
+    table = _scratch_table(
+        session, Column("label", String(40), default=lambda: f"#{next(_stamps)}")
+    )
+    statement = insert(table)
+
+    with cursor_statements(session) as on_cursor:
+        for index in range(1, 4):
+            hot_statements.execute(session.connection(), statement, _row(index))
+
+    assert on_cursor == [False, False, False]
+    labels = session.scalars(select(table.c.label).order_by(table.c.id)).all()
+    assert len(set(labels)) == 3  # each default computed anew, by SQLAlchemy

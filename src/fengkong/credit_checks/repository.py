@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
     Integer,
     Select,
     String,
@@ -119,9 +118,6 @@ def lock_customer(
 
 _ACCOUNTS = Base.metadata.tables[CreditAccount.__tablename__]
 _NOW = bindparam("now", type_=_ACCOUNTS.c.last_checked_at.type)
-_NOW_UTC = bindparam("now", type_=DateTime(timezone=True))
-"""``utcnow()`` as it is: already what the column's type would make of it, so the statement can
-run on the cursor (``hot_statements``), which sends no value a type would convert."""
 
 
 @cache
@@ -142,7 +138,7 @@ def _read_and_lock(
     timeout = select(func.set_config("lock_timeout", bindparam("lock_timeout"), True)).subquery()
     write = postgresql_insert(_ACCOUNTS).from_select(
         ["customer_id", "checks", "last_checked_at"],
-        select(customer.c.id, literal(1, Integer), _NOW_UTC).select_from(
+        select(customer.c.id, literal(1, Integer), _NOW).select_from(
             customer.join(timeout, true())
         ),
     )
