@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI
 
@@ -43,11 +46,19 @@ from fengkong.api.routes import (
 from fengkong.api.security import check_access_declared
 from fengkong.database import open_database
 from fengkong.db import Database
+from fengkong.kit.heap import freeze_startup_objects
 from fengkong.privacy.keys import keyring_from_settings
 from fengkong.settings import Settings, get_settings
 from fengkong.web import setup as web_setup
 
 API_PREFIX = "/api/v1"
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Each server process, once started, freezes what start-up built (``kit.heap``)."""
+    freeze_startup_objects()
+    yield
 
 
 def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
@@ -60,6 +71,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(refuse_unstorable_parameters)],
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     # Unusable personal-data keys stop the start, not the first customer read; development keys

@@ -8,6 +8,8 @@ import logging
 import signal
 import threading
 
+from fengkong.kit.heap import freeze_startup_objects
+
 logger = logging.getLogger(__name__)
 
 
@@ -58,6 +60,7 @@ def run_until_terminated(loop: BackgroundLoop) -> None:
     Ctrl-C, then stop it cleanly."""
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    freeze_startup_objects()
     loop.start()
     try:
         stopping.wait()

@@ -45,6 +45,7 @@ from fengkong.jobs import consumer, periodic
 from fengkong.jobs.audit_seal import SealLoop
 from fengkong.jobs.consumer import DEFAULT_WINDOW, PassSummary
 from fengkong.jobs.loop import BackgroundLoop
+from fengkong.kit.heap import freeze_startup_objects
 from fengkong.kit.time import utcnow
 from fengkong.settings import get_settings
 
@@ -286,8 +287,10 @@ def run_worker(
         loop.start()
     sealer = SealLoop(_database(url).engine)
     sealer.start()
+    app = make_app(url)
+    freeze_startup_objects()
     try:
-        make_app(url).run_worker(
+        app.run_worker(
             queues=[QUEUE, periodic.QUEUE],
             concurrency=concurrency,
             name=worker_name(),

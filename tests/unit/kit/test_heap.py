@@ -1,0 +1,42 @@
+"""Start-up objects frozen once per process (``kit.heap``), checked in a fresh interpreter: the
+test process itself may have frozen its heap already."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+_PROBE = """
+import gc, json, sys
+from fastapi.testclient import TestClient
+from fengkong.app import create_app
+from fengkong.kit.heap import freeze_startup_objects
+from fengkong.settings import Settings
+
+before = gc.get_freeze_count()
+app = create_app(settings=Settings(database_url="sqlite:///" + sys.argv[1]))
+built = gc.get_freeze_count()
+with TestClient(app):
+    started = gc.get_freeze_count()
+    again = freeze_startup_objects()
+    after_again = gc.get_freeze_count()
+print(json.dumps([before, built, started, again, after_again]))
+"""
+
+
+def test_a_started_server_process_freezes_its_startup_objects_once(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(tmp_path / "heap.sqlite3")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    before, built, started, again, after_again = json.loads(done.stdout.splitlines()[-1])
+
+    assert before == built == 0  # building the app freezes nothing: only a started server does
+    assert started > 10_000  # the app's modules, mappers and routes
+    assert again is False
+    assert after_again == started
