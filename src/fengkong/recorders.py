@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnDefault,
     Insert,
     Table,
@@ -69,18 +70,33 @@ def _row(state: InstanceState[Any], redact: frozenset[str]) -> dict[str, Any]:
     return _snapshot(state.mapper, lambda key, _column: getattr(obj, key), redact)
 
 
+@cache
+def _audited_columns(mapper: Mapper[Any]) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute key, column key, JSON-ready) of each column an audit entry records. A JSON
+    column's value is JSON already (stdlib ``json`` stores it, and will store the entry): it is
+    taken as it is, not walked again value by value (a check's reasons and facts are about a
+    hundred of them). Not copied either: no JSON value is changed in place once assigned (the ORM
+    would not see it; no column is ``Mutable``), so an entry held back to the end of a batch
+    still shows the value as it was flushed."""
+    return tuple(
+        (attr.key, attr.columns[0].key, isinstance(attr.columns[0].type, JSON))
+        for attr in mapper.column_attrs
+        if attr.key not in _NEVER_DIFFED
+    )
+
+
+def _audited(value: Any, json_ready: bool) -> Any:
+    return value if json_ready else to_jsonable(value)
+
+
 def _snapshot(
     mapper: Mapper[Any], value_of: Callable[[str, str], Any], redact: frozenset[str]
 ) -> dict[str, Any]:
     """Every audited column, keyed by attribute; ``value_of(attribute key, column key)``."""
-    values: dict[str, Any] = {}
-    for column_attr in mapper.column_attrs:
-        key = column_attr.key
-        if key in _NEVER_DIFFED:
-            continue
-        value = value_of(key, column_attr.columns[0].key)
-        values[key] = _REDACTED if key in redact else to_jsonable(value)
-    return values
+    return {
+        key: _REDACTED if key in redact else _audited(value_of(key, column_key), json_ready)
+        for key, column_key, json_ready in _audited_columns(mapper)
+    }
 
 
 def _changes(
@@ -88,9 +104,8 @@ def _changes(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for column_attr in state.mapper.column_attrs:
-        key = column_attr.key
-        if key in _NEVER_DIFFED or key in ignore:
+    for key, _column_key, json_ready in _audited_columns(state.mapper):
+        if key in ignore:
             continue
         history = get_history(state.obj(), key)
         if not history.added and not history.deleted:
@@ -99,8 +114,8 @@ def _changes(
         new = history.added[0] if history.added else None
         if old == new:
             continue
-        before[key] = _REDACTED if key in redact else to_jsonable(old)
-        after[key] = _REDACTED if key in redact else to_jsonable(new)
+        before[key] = _REDACTED if key in redact else _audited(old, json_ready)
+        after[key] = _REDACTED if key in redact else _audited(new, json_ready)
     return before, after
 
 
