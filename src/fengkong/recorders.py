@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached, sessionmaker
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.attributes import get_history, instance_dict
 
 from fengkong import hot_statements
 from fengkong.audit.chain import ENTRIES_PARAMETER, append_entries, pending_entries_insert
@@ -478,7 +478,17 @@ def attach_created(session: Session, model: type[Any], values: Mapping[str, Any]
     """The ORM object of a row ``insert_created`` wrote, persistent and unchanged in ``session``
     (as after a flush), for callers that read or later change it through the ORM."""
     mapper: Mapper[Any] = inspect(model)
-    obj = model(**{attr.key: values[attr.columns[0].key] for attr in mapper.column_attrs})
+    # Loaded as a query loads a row (values straight into the instance's dict), not set through
+    # the constructor: its attribute events and history are work ``make_transient_to_detached``
+    # would only discard.
+    obj = mapper.class_manager.new_instance()
+    instance_dict(obj).update((key, values[column_key]) for key, column_key in _keys(mapper))
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@cache
+def _keys(mapper: Mapper[Any]) -> tuple[tuple[str, str], ...]:
+    """(attribute key, column key) of each column of ``mapper``."""
+    return tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
