@@ -27,7 +27,7 @@ print(json.dumps([before, built, started, again, after_again]))
 
 
 def test_a_started_server_process_freezes_its_startup_objects_once(tmp_path: Path) -> None:
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-c", _PROBE, str(tmp_path / "heap.sqlite3")],
         capture_output=True,
         text=True,
