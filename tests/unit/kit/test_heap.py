@@ -20,6 +20,7 @@ app = create_app(settings=Settings(database_url="sqlite:///" + sys.argv[1]))
 built = gc.get_freeze_count()
 with TestClient(app):
     started = gc.get_freeze_count()
+    made_since = [[n] for n in range(50_000)]  # what a second freeze would take in
     again = freeze_startup_objects()
     after_again = gc.get_freeze_count()
 print(json.dumps([before, built, started, again, after_again]))
@@ -39,4 +40,4 @@ def test_a_started_server_process_freezes_its_startup_objects_once(tmp_path: Pat
     assert before == built == 0  # building the app freezes nothing: only a started server does
     assert started > 10_000  # the app's modules, mappers and routes
     assert again is False
-    assert after_again == started
+    assert after_again < started + 50_000  # (frozen objects freed since lower the count)
