@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from fengkong.api.deps import DbSession, bearer_actor
+from fengkong.api.deps import BearerCredentials, DbSession, bearer_actor
 from fengkong.api.security import RequirePermission
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -120,7 +120,7 @@ class ApiWrite(RequirePermission):
         self,
         request: Request,
         session: DbSession,
-        actor: Annotated[Actor, Depends(bearer_actor)],
+        credentials: BearerCredentials,
         idempotency_key: Annotated[
             str | None,
             Header(
@@ -133,7 +133,7 @@ class ApiWrite(RequirePermission):
             ),
         ] = None,
     ) -> Actor:
-        self.check(actor)
+        actor = self.check(await bearer_actor(request, session, credentials))
         if idempotency_key is None:
             return actor
         if not isinstance(request.scope.get("route"), IdempotentRoute):

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from fengkong.api.deps import CallerLocale, DbSession, commit_in_hop, requires
+from fengkong.api.deps import CallerLocale, DbSession, commit_in_hop, locale_of, requires
 from fengkong.api.idempotency import IdempotentRoute, writes
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Permission
@@ -53,10 +53,10 @@ async def check_order(
     response: Response,
     session: DbSession,
     actor: Checker,
-    locale: CallerLocale,
 ) -> CreditCheckOut:
     """Approve, hold or reject an order. The same ``order_id`` with the same payload answers
     200 with the stored decision; a changed order is checked again (201)."""
+    locale = locale_of(request)  # not a dependency: each costs every check its solving
     # One worker-thread hop for the check, its answer and the commit: a plain ``def`` route
     # takes one for the route, one for FastAPI's validation of what it returns and one to commit.
     # The hops have threads of their own, few of them (FENGKONG_CREDIT_CHECK_THREADS).
