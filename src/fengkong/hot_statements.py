@@ -30,7 +30,7 @@ a driver error is raised as SQLAlchemy's, as it would have been.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -70,7 +70,9 @@ class _Replay:
 _NOT_REPLAYABLE = object()
 Read: TypeAlias = "Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]"
 Statement: TypeAlias = "UpdateBase | Read"
-_replays: dict[int, tuple[Statement, _Replay | object]] = {}
+_replays: dict[Hashable, tuple[object, _Replay | object]] = {}
+"""What each statement's first execution taught, by statement identity (an insert: by table and
+columns), with the statement or table kept alive so that its identity is not reused."""
 _replays_lock = Lock()
 MAX_LEARNT = 256
 """Statements learnt a process at most: a statement built per call (a misuse) would otherwise
@@ -85,16 +87,13 @@ def rows(session: Session, statement: Read, values: Mapping[str, Any]) -> Sequen
         return session.execute(statement, values).all()
     if session.autoflush:
         session.flush()  # as ``Session.execute`` would: the read sees the unit of work's changes
-    connection = session.connection()
-    replay = _known(statement)
-    if replay is None:
-        return session.execute(statement, values).all()
-    if isinstance(replay, _Replay):
-        return _on_cursor(connection, replay.sql, replay.parameters(values), fetch=True)
-    with _sent_on(connection) as sent:
-        found = session.execute(statement, values).all()
-    _learn(statement, sent, values)
-    return found
+    return _run(
+        session.connection(),
+        (id(statement), statement),
+        values,
+        lambda: session.execute(statement, values).all(),
+        fetch=True,
+    )
 
 
 def execute(connection: Connection, statement: Statement, values: Mapping[str, Any]) -> None:
@@ -103,34 +102,58 @@ def execute(connection: Connection, statement: Statement, values: Mapping[str, A
     if connection.dialect.driver != "psycopg":
         connection.execute(statement, values)
         return
-    replay = _known(statement)
-    if replay is None:
+
+    def through_sqlalchemy() -> Sequence[Any]:
         connection.execute(statement, values)
-    elif isinstance(replay, _Replay):
-        _on_cursor(connection, replay.sql, replay.parameters(values), fetch=False)
-    else:
-        with _sent_on(connection) as sent:
-            connection.execute(statement, values)
-        _learn(statement, sent, values)
+        return []
+
+    _run(connection, (id(statement), statement), values, through_sqlalchemy, fetch=False)
 
 
-_LEARN = object()
-"""``_known``'s answer for a statement executed for the first time: learn from it."""
+def insert_key(session: Session, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Insert one row of ``table`` (values by column key) and return its primary key's values:
+    ``INSERT … RETURNING``, on the cursor once that is proven equivalent (module docstring)."""
+    connection = session.connection()
+    statement = _returning_key(table)
+    if connection.dialect.driver != "psycopg":
+        return tuple(connection.execute(statement, row).one())
+    (key,) = _run(
+        connection,
+        ((table, frozenset(row)), table),
+        row,
+        lambda: [connection.execute(statement, row).one()],
+        fetch=True,
+    )
+    return tuple(key)
 
 
-def _known(statement: Statement) -> _Replay | object | None:
-    """The replay of ``statement``; ``_LEARN`` if it is new and may be learnt; ``None`` if
-    it goes through SQLAlchemy (it cannot be replayed, or the bound is reached)."""
-    known = _replays.get(id(statement))
-    if known is None:
-        return _LEARN if len(_replays) < MAX_LEARNT else None
-    return known[1] if isinstance(known[1], _Replay) else None
+@cache
+def _returning_key(table: Table) -> Insert:
+    return insert(table).returning(*table.primary_key.columns)
 
 
-def _learn(statement: Statement, sent: list[_Sent], values: Mapping[str, Any]) -> None:
-    replay = _replay_of(sent, values)
+def _run(
+    connection: Connection,
+    learnt_as: tuple[Hashable, object],
+    values: Mapping[str, Any],
+    through_sqlalchemy: Callable[[], Sequence[Any]],
+    *,
+    fetch: bool,
+) -> Sequence[Any]:
+    """Replay what the statement's first execution taught (``learnt_as``: its key and the object
+    kept alive with it), or run it through SQLAlchemy — learning from it the first time."""
+    key, keep_alive = learnt_as
+    known = _replays.get(key)
+    if known is not None and isinstance(replay := known[1], _Replay):
+        return _on_cursor(connection, replay.sql, replay.parameters(values), fetch=fetch)
+    if known is not None or len(_replays) >= MAX_LEARNT:
+        return through_sqlalchemy()
+    with _sent_on(connection) as sent:
+        found = through_sqlalchemy()
+    learnt = _replay_of(sent, values)
     with _replays_lock:
-        _replays[id(statement)] = (statement, replay)
+        _replays[key] = (keep_alive, learnt)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,35 +240,6 @@ def _on_cursor(
             ) from error
         dispatch.after_cursor_execute(connection, cursor, sql, parameters, None, False)
     return found
-
-
-_inserts: dict[tuple[Table, frozenset[str]], _Replay | object] = {}
-
-
-def insert_key(session: Session, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Insert one row of ``table`` (values by column key) and return its primary key's values:
-    ``INSERT … RETURNING``, on the cursor once that is proven equivalent (module docstring)."""
-    connection = session.connection()
-    statement = _returning_key(table)
-    if connection.dialect.driver != "psycopg":
-        return tuple(connection.execute(statement, row).one())
-    shape = (table, frozenset(row))
-    known = _inserts.get(shape)
-    if known is None:
-        with _sent_on(connection) as sent:
-            key = tuple(connection.execute(statement, row).one())
-        with _replays_lock:
-            _inserts[shape] = _replay_of(sent, row)
-        return key
-    if not isinstance(known, _Replay):
-        return tuple(connection.execute(statement, row).one())
-    (key_row,) = _on_cursor(connection, known.sql, known.parameters(row), fetch=True)
-    return tuple(key_row)
-
-
-@cache
-def _returning_key(table: Table) -> Insert:
-    return insert(table).returning(*table.primary_key.columns)
 
 
 def _same(ours: Any, sent: Any) -> bool:
