@@ -15,6 +15,8 @@ HTTP batches of ``--batch``. Reported:
   its last event (ingestion and consumption overlap);
 * latency: for every event, the time from its ``recorded_at`` (ingested) to the commit of the batch
   that applied it (rescore + rules: where an alert would be raised) — p50 / p95 / max;
+* applications a customer: how many jobs its events were split over (the consumer's cost is
+  per customer applied, not per event);
 * CPU an event (ms) of the server, the workers, PostgreSQL and this generator over the run (Linux
   ``/proc``): steadier than throughput on a noisy machine.
 """
@@ -200,6 +202,18 @@ def _latency(url: str) -> tuple[float, float, float]:
     return float(row[0]), float(row[1]), float(row[2])
 
 
+def _applications(url: str) -> float:
+    """How many times a customer was applied, on average: its events split over that many jobs
+    (each application pays the per-customer cost once, however many events it carries)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        batches, customers = connection.execute(
+            text("SELECT count(*), count(DISTINCT customer_id) FROM stream_batches")
+        ).one()
+    engine.dispose()
+    return float(batches) / max(1, int(customers))
+
+
 def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
     url, token = build(args.customers)
     environment = os.environ | {
@@ -258,6 +272,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
             for process in [*started, server]:
                 process.wait(timeout=60)
     p50, p95, worst = _latency(url)
+    applications = _applications(url)
     return {
         "workers": workers,
         "events": args.events,
@@ -269,6 +284,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
         "latency_p50_s": round(p50, 2),
         "latency_p95_s": round(p95, 2),
         "latency_max_s": round(worst, 2),
+        "applications_a_customer": round(applications, 2),
         "cpu_ms_per_event": {
             group: round((cpu_after[group] - cpu_before[group]) / args.events * 1000, 3)
             for group in cpu_before
