@@ -20,18 +20,19 @@ Embedded mode (SQLite) does both in one transaction (``process_pending``); produ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import BigInteger, Integer, and_, column, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fengkong import recorders
 from fengkong.auth.actor import Actor
 from fengkong.customers.models import Customer
+from fengkong.db import UTCDateTime
 from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
@@ -59,7 +60,8 @@ OWN_EVENT_TYPES = frozenset(
 GAP_MARGIN = timedelta(seconds=2)
 DEFAULT_WINDOW = 10_000
 _CHUNK = 500
-# Customers per pending-events query: each brings three bound parameters and an OR branch.
+# Customers per pending-events query on SQLite: each brings three bound parameters and an OR
+# branch.
 _PENDING_CHUNK = 200
 
 
@@ -104,34 +106,49 @@ def _oldest_open_writer(session: Session) -> datetime | None:
     return started
 
 
-def _gap_is_final(session: Session, recorded_after_gap: datetime) -> bool:
-    """Whether a missing id before an event recorded at ``recorded_after_gap`` will never appear.
+def _gap_is_final(session: Session, event_after_gap: int) -> bool:
+    """Whether a missing id before the event ``event_after_gap`` will never appear.
 
     Ids come from a sequence in the order rows are inserted, but transactions commit in any order:
     a gap may be a rolled-back insert (or an ``ON CONFLICT DO NOTHING`` that consumed an id) — or
     a transaction still open that will commit it later. The missing id was drawn before the event
     after it, so its transaction began before that event was recorded: once every open writing
     transaction began later than that, the gap is final. SQLite has one writer at a time and
-    commits in id order, so its gaps are always final."""
+    commits in id order, so its gaps are always final. (The event's time is read here, not with
+    the window: gaps are rare, and converting every row's time cost the dispatcher more.)"""
     if session.get_bind().dialect.name != "postgresql":
         return True
     oldest = _oldest_open_writer(session)
-    return oldest is None or oldest > recorded_after_gap + GAP_MARGIN
+    if oldest is None:
+        return True
+    recorded = (
+        session.connection()
+        .execute(select(Event.recorded_at).where(Event.id == event_after_gap))
+        .scalar_one()
+    )
+    return oldest > recorded + GAP_MARGIN
 
 
 def read_window(session: Session, *, after: int, limit: int = DEFAULT_WINDOW) -> Window:
-    """The events after ``after`` (at most ``limit``), up to the first id gap that is not final."""
-    rows = session.execute(
-        select(Event.id, Event.customer_id, Event.event_type, Event.recorded_at)
-        .where(Event.id > after)
-        .order_by(Event.id)
-        .limit(limit)
-    ).all()
+    """The events after ``after`` (at most ``limit``), up to the first id gap that is not final.
+
+    Read as plain rows on the session's connection: a window is thousands of rows, and the ORM's
+    row loading (for columns, no entities) cost the dispatcher more than the query."""
+    rows = (
+        session.connection()
+        .execute(
+            select(Event.id, Event.customer_id, Event.event_type)
+            .where(Event.id > after)
+            .order_by(Event.id)
+            .limit(limit)
+        )
+        .all()
+    )
     last = after
     through: dict[int, int] = {}
     read = 0
-    for event_id, customer_id, event_type, recorded_at in rows:
-        if event_id != last + 1 and not _gap_is_final(session, recorded_at):
+    for event_id, customer_id, event_type in rows:
+        if event_id != last + 1 and not _gap_is_final(session, event_id):
             break
         last = event_id
         read += 1
@@ -194,19 +211,49 @@ class _Pending:
     customer_exists: bool
 
 
-def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[int, _Pending]:
-    """Each customer's relevant events ``after`` < id <= ``through`` (``bounds[customer]``), one
-    statement per chunk of customers instead of one per customer, and whether the customer
-    still exists (in the same statement: a deleted customer's events only move its position)."""
-    found: dict[int, _Pending] = {}
+# PostgreSQL: every customer's range in three array parameters — one short statement, parsed and
+# planned once a process, however many customers a job holds (a job of a backlog holds its whole
+# partition: thousands).
+_PENDING_BY_ARRAYS = text(
+    "SELECT b.customer_id, min(e.id), count(*), min(e.recorded_at), c.id "
+    "FROM unnest(CAST(:customers AS integer[]), CAST(:afters AS bigint[]), "
+    "CAST(:throughs AS bigint[])) AS b(customer_id, after_id, through_id) "
+    "JOIN events e ON e.customer_id = b.customer_id "
+    "AND e.id > b.after_id AND e.id <= b.through_id "
+    "LEFT JOIN customers c ON c.id = b.customer_id "
+    "WHERE e.event_type <> ALL(CAST(:own AS varchar[])) "
+    "GROUP BY b.customer_id, c.id"
+).columns(
+    column("customer_id", Integer),
+    column("first_event_id", BigInteger),
+    column("events", Integer),
+    column("first_recorded_at", UTCDateTime()),
+    column("existing", Integer),
+)
+
+
+def _pending_rows(
+    session: Session, bounds: Mapping[int, tuple[int, int]]
+) -> Iterator[Sequence[Any]]:
     customer_ids = sorted(bounds)
+    if session.get_bind().dialect.name == "postgresql":
+        yield from session.connection().execute(
+            _PENDING_BY_ARRAYS,
+            {
+                "customers": customer_ids,
+                "afters": [bounds[c][0] for c in customer_ids],
+                "throughs": [bounds[c][1] for c in customer_ids],
+                "own": sorted(OWN_EVENT_TYPES),
+            },
+        )
+        return
     for start in range(0, len(customer_ids), _PENDING_CHUNK):
         chunk = customer_ids[start : start + _PENDING_CHUNK]
         ranges = [
             and_(Event.customer_id == c, Event.id > bounds[c][0], Event.id <= bounds[c][1])
             for c in chunk
         ]
-        rows = session.execute(
+        yield from session.execute(
             select(
                 Event.customer_id,
                 func.min(Event.id),
@@ -218,14 +265,22 @@ def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[in
             .where(or_(*ranges), Event.event_type.not_in(OWN_EVENT_TYPES))
             .group_by(Event.customer_id, Customer.id)
         )
-        for customer_id, first, count, recorded, existing in rows:
-            # every row matched one of the chunk's customers, so customer_id is never NULL
-            found[cast(int, customer_id)] = _Pending(
-                first_event_id=first,
-                events=count,
-                first_recorded_at=recorded,
-                customer_exists=existing is not None,
-            )
+
+
+def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[int, _Pending]:
+    """Each customer's relevant events ``after`` < id <= ``through`` (``bounds[customer]``), in
+    one statement on PostgreSQL and one per chunk of customers on SQLite instead of one per
+    customer, and whether the customer still exists (in the same statement: a deleted
+    customer's events only move its position)."""
+    found: dict[int, _Pending] = {}
+    for customer_id, first, count, recorded, existing in _pending_rows(session, bounds):
+        # every row matched one of the customers asked for, so customer_id is never NULL
+        found[cast(int, customer_id)] = _Pending(
+            first_event_id=first,
+            events=count,
+            first_recorded_at=recorded,
+            customer_exists=existing is not None,
+        )
     return found
 
 

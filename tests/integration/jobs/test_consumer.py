@@ -158,6 +158,29 @@ def test_a_job_sends_as_many_statements_for_four_customers_as_for_two(session: S
     assert _count(session, StreamBatch) == 7
 
 
+def test_a_jobs_pending_events_are_read_in_one_statement_on_postgresql(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog's job holds its whole partition (thousands of customers): PostgreSQL reads
+    their pending events with their ranges as arrays, one statement; SQLite in chunks."""
+    monkeypatch.setattr(consumer, "_PENDING_CHUNK", 2)
+    customers = [factories.customer() for _ in range(5)]
+    for customer in customers[:3]:
+        factories.invoice(customer_id=customer.id)
+    window = consumer.read_window(session, after=0)
+
+    sent = statements_sent(
+        session, lambda: consumer.apply_customers(session, SYSTEM, through=window.through)
+    )
+
+    pending_reads = [s for s in sent if re.search(r"min\((events|e)\.id\)", s)]
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    assert len(pending_reads) == (1 if postgresql else 3)
+    for customer in customers:
+        (batch,) = _batches(session, customer.id)
+        assert batch.events == (2 if customer in customers[:3] else 1)
+
+
 def _statements_of_a_later_job(session: Session, customer_ids: list[int]) -> list[str]:
     """The statements of a job over all but the first customer: the first job, which stores the
     default configurations, is not counted."""
