@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer
 from fengkong.financials.models import STATEMENT_LINES, FinancialStatement
+from fengkong.kit.id_sets import IdSet, id_sets
 from fengkong.legal_events.models import LegalEvent
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -33,7 +34,8 @@ from fengkong.receivables.status import InvoiceStatus
 from fengkong.risk.models import QualitativeAssessment
 
 CHUNK = 500
-"""Customers per ``IN`` list: well under SQLite's bound-parameter cap."""
+"""Customers per ``IN`` list on SQLite: well under its bound-parameter cap (PostgreSQL reads
+them all in one statement, ``kit.id_sets``)."""
 
 Rows = Sequence[Row[Any]]
 
@@ -65,13 +67,14 @@ class LedgerRows:
 
 
 def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: date) -> LedgerRows:
-    """One statement per table (per ``CHUNK`` customers) for everything a job derives."""
+    """One statement per table (per ``CHUNK`` customers on SQLite) for everything a job
+    derives."""
     ids = sorted(set(customer_ids))
 
-    def rows(statement_of: Callable[[list[int]], Executable]) -> list[Row[Any]]:
+    def rows(statement_of: Callable[[IdSet], Executable]) -> list[Row[Any]]:
         found: list[Row[Any]] = []
-        for start in range(0, len(ids), CHUNK):
-            found.extend(session.execute(statement_of(ids[start : start + CHUNK])))
+        for part in id_sets(session, ids, chunk=CHUNK):
+            found.extend(session.execute(statement_of(part)))
         found.sort(key=lambda row: row.id)
         return found
 
@@ -90,7 +93,7 @@ def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: 
     )
 
 
-def _customers(part: list[int]) -> Executable:
+def _customers(part: IdSet) -> Executable:
     return select(
         Customer.id,
         Customer.industry_code,
@@ -99,10 +102,10 @@ def _customers(part: list[int]) -> Executable:
         Customer.registered_capital_minor,
         Customer.registered_capital_currency,
         Customer.archived_at,
-    ).where(Customer.id.in_(part))
+    ).where(part.among(Customer.id))
 
 
-def _invoices(part: list[int]) -> Executable:
+def _invoices(part: IdSet) -> Executable:
     return select(
         Invoice.id,
         Invoice.customer_id,
@@ -113,19 +116,19 @@ def _invoices(part: list[int]) -> Executable:
         Invoice.currency,
         Invoice.status,
     ).where(
-        Invoice.customer_id.in_(part),
+        part.among(Invoice.customer_id),
         Invoice.archived_at.is_(None),
         Invoice.status != InvoiceStatus.CANCELLED,
     )
 
 
-def _payments(part: list[int]) -> Executable:
+def _payments(part: IdSet) -> Executable:
     return select(
         Payment.id, Payment.customer_id, Payment.paid_on, Payment.amount_minor, Payment.currency
-    ).where(Payment.customer_id.in_(part), Payment.archived_at.is_(None))
+    ).where(part.among(Payment.customer_id), Payment.archived_at.is_(None))
 
 
-def _allocations(part: list[int]) -> Executable:
+def _allocations(part: IdSet) -> Executable:
     """Of the customers' invoices, and of their payments: a ``UNION`` of the two, each walking
     its own index (an ``OR`` across them would scan every allocation)."""
     allocations = select(
@@ -137,14 +140,14 @@ def _allocations(part: list[int]) -> Executable:
         Payment.paid_on,
         Payment.archived_at.label("payment_archived_at"),
     ).join(Payment, Payment.id == PaymentAllocation.payment_id)
-    theirs = select(Invoice.id).where(Invoice.customer_id.in_(part))
+    theirs = select(Invoice.id).where(part.among(Invoice.customer_id))
     return union(
         allocations.where(PaymentAllocation.invoice_id.in_(theirs)),
-        allocations.where(Payment.customer_id.in_(part)),
+        allocations.where(part.among(Payment.customer_id)),
     )
 
 
-def _orders(part: list[int]) -> Executable:
+def _orders(part: IdSet) -> Executable:
     return select(
         Order.id,
         Order.customer_id,
@@ -153,13 +156,13 @@ def _orders(part: list[int]) -> Executable:
         Order.currency,
         Order.status,
     ).where(
-        Order.customer_id.in_(part),
+        part.among(Order.customer_id),
         Order.archived_at.is_(None),
         Order.status != OrderStatus.CANCELLED,
     )
 
 
-def _statements(part: list[int], *, as_of: date) -> Executable:
+def _statements(part: IdSet, *, as_of: date) -> Executable:
     return select(
         FinancialStatement.id,
         FinancialStatement.customer_id,
@@ -169,7 +172,7 @@ def _statements(part: list[int], *, as_of: date) -> Executable:
         FinancialStatement.currency,
         *(getattr(FinancialStatement, f"{line}_minor") for line in STATEMENT_LINES),
     ).where(
-        FinancialStatement.customer_id.in_(part),
+        part.among(FinancialStatement.customer_id),
         FinancialStatement.archived_at.is_(None),
         FinancialStatement.published_on <= as_of,
     )
@@ -188,8 +191,8 @@ def credit_reports_as_of(as_of: date) -> Select[*tuple[Any, ...]]:
     ).where(CreditReport.archived_at.is_(None), CreditReport.report_date <= as_of)
 
 
-def _credit_reports(part: list[int], *, as_of: date) -> Executable:
-    return credit_reports_as_of(as_of).where(CreditReport.customer_id.in_(part))
+def _credit_reports(part: IdSet, *, as_of: date) -> Executable:
+    return credit_reports_as_of(as_of).where(part.among(CreditReport.customer_id))
 
 
 def legal_events_as_of(as_of: date) -> Select[*tuple[Any, ...]]:
@@ -206,11 +209,11 @@ def legal_events_as_of(as_of: date) -> Select[*tuple[Any, ...]]:
     ).where(LegalEvent.archived_at.is_(None), LegalEvent.occurred_on <= as_of)
 
 
-def _legal_events(part: list[int], *, as_of: date) -> Executable:
-    return legal_events_as_of(as_of).where(LegalEvent.customer_id.in_(part))
+def _legal_events(part: IdSet, *, as_of: date) -> Executable:
+    return legal_events_as_of(as_of).where(part.among(LegalEvent.customer_id))
 
 
-def _qualitative(part: list[int], *, as_of: date) -> Executable:
+def _qualitative(part: IdSet, *, as_of: date) -> Executable:
     return select(
         QualitativeAssessment.id,
         QualitativeAssessment.customer_id,
@@ -218,6 +221,6 @@ def _qualitative(part: list[int], *, as_of: date) -> Executable:
         QualitativeAssessment.answer,
         QualitativeAssessment.assessed_on,
     ).where(
-        QualitativeAssessment.customer_id.in_(part),
+        part.among(QualitativeAssessment.customer_id),
         QualitativeAssessment.assessed_on <= as_of,
     )

@@ -53,6 +53,7 @@ from fengkong.exposure.ageing import (
 )
 from fengkong.exposure.models import ExposureSnapshot, FxRate, InvoiceDispute, Mitigant
 from fengkong.exposure.status import DisputeStatus, MitigantKind, MitigantStatus
+from fengkong.kit.id_sets import among
 from fengkong.ledger_rows import LedgerRows
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -240,8 +241,10 @@ def orders_and_unapplied(
     session: Session, customer_ids: Sequence[int] | None = None
 ) -> list[AmountRow]:
     """Open orders and unapplied cash by customer and currency, in one round trip."""
-    order_where = [] if customer_ids is None else [Order.customer_id.in_(customer_ids)]
-    payment_where = [] if customer_ids is None else [Payment.customer_id.in_(customer_ids)]
+    order_where, payment_where = [], []
+    if customer_ids is not None:
+        order_where = [among(session, Order.customer_id, customer_ids)]
+        payment_where = [among(session, Payment.customer_id, customer_ids)]
     statement = union_all(_orders_statement(*order_where), _unapplied_statement(*payment_where))
     return [
         AmountRow(row[0], row[1], row[2], int(row[3] or 0)) for row in session.execute(statement)
@@ -263,7 +266,7 @@ def contract_commitments(
         .group_by(Invoice.contract_id)
     )
     if customer_ids is not None:
-        invoiced = invoiced.where(Invoice.customer_id.in_(customer_ids))
+        invoiced = invoiced.where(among(session, Invoice.customer_id, customer_ids))
     billed = invoiced.subquery()
     remaining = Contract.amount_minor - func.coalesce(billed.c.invoiced, 0)
     statement = (
@@ -277,7 +280,7 @@ def contract_commitments(
         )
     )
     if customer_ids is not None:
-        statement = statement.where(Contract.customer_id.in_(customer_ids))
+        statement = statement.where(among(session, Contract.customer_id, customer_ids))
     return [
         AmountRow("commitment", customer_id, currency, max(0, int(amount or 0)))
         for customer_id, currency, amount in session.execute(statement)
@@ -296,7 +299,7 @@ def mitigants_in_force(
         Mitigant.haircut,
     ).where(*in_force(as_of))
     if customer_ids is not None:
-        statement = statement.where(Mitigant.customer_id.in_(customer_ids))
+        statement = statement.where(among(session, Mitigant.customer_id, customer_ids))
     return [
         MitigantRow(mitigant_id, customer_id, MitigantKind(kind), currency, amount, haircut)
         for mitigant_id, customer_id, kind, currency, amount, haircut in session.execute(
@@ -364,7 +367,7 @@ def bucket_totals(
         .group_by(Invoice.customer_id, Invoice.currency, bucket)
     )
     if customer_ids is not None:
-        statement = statement.where(Invoice.customer_id.in_(customer_ids))
+        statement = statement.where(among(session, Invoice.customer_id, customer_ids))
     rows = []
     for customer_id, currency, name, outstanding, disputed, oldest in session.execute(statement):
         assert name in BUCKETS  # noqa: S101 - the CASE above yields only bucket names
@@ -435,7 +438,7 @@ def customers(session: Session, customer_ids: Sequence[int] | None = None) -> li
         .where(Customer.archived_at.is_(None))
     )
     if customer_ids is not None:
-        statement = statement.where(Customer.id.in_(customer_ids))
+        statement = statement.where(among(session, Customer.id, customer_ids))
     return [CustomerRow(*row) for row in session.execute(statement)]
 
 

@@ -63,6 +63,7 @@ from fengkong.exposure.status import (
     DisputeStatus,
     MitigantStatus,
 )
+from fengkong.kit.id_sets import id_sets
 from fengkong.kit.money import Money, MoneyError, currency_exponent, normalise_currency
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import LedgerRows
@@ -639,7 +640,7 @@ def refresh_exposures(
     parts = (
         [None]
         if wanted is None
-        else [wanted[start : start + _ID_CHUNK] for start in range(0, len(wanted), _ID_CHUNK)]
+        else [part.ids for part in id_sets(session, wanted, chunk=_ID_CHUNK)]
     )
     written = 0
     for part in parts:

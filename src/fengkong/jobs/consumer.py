@@ -36,6 +36,7 @@ from fengkong.db import UTCDateTime
 from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
+from fengkong.kit.id_sets import id_sets
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import read_ledger_rows
 from fengkong.monitoring import service as monitoring_service
@@ -190,11 +191,10 @@ def _lock_existing_positions(
     session: Session, customer_ids: Sequence[int]
 ) -> dict[int, CustomerStreamPosition]:
     found: dict[int, CustomerStreamPosition] = {}
-    for start in range(0, len(customer_ids), _CHUNK):
-        chunk = list(customer_ids[start : start + _CHUNK])
+    for part in id_sets(session, customer_ids, chunk=_CHUNK):
         statement = (
             select(CustomerStreamPosition)
-            .where(CustomerStreamPosition.customer_id.in_(chunk))
+            .where(part.among(CustomerStreamPosition.customer_id))
             .order_by(CustomerStreamPosition.customer_id)
             .with_for_update()
             .execution_options(populate_existing=True)

@@ -29,6 +29,7 @@ from fengkong import ledger_rows
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.financials.models import FinancialStatement
+from fengkong.kit.id_sets import IdSet, id_sets
 from fengkong.ledger_rows import LedgerRows
 from fengkong.legal_events.models import LegalEvent
 from fengkong.limits.models import CreditLimit
@@ -59,12 +60,12 @@ PAYMENT_RECENT_DAYS = 90
 PAYMENT_BEFORE_DAYS = 180
 
 
-def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
+def _chunks(session: Session, ids: Sequence[int] | None) -> Iterator[IdSet | None]:
+    """``None`` for everyone, else the ids as the dialect reads them (``kit.id_sets``)."""
     if ids is None:
         yield None
         return
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+    yield from id_sets(session, ids, chunk=CHUNK)
 
 
 def _rows(
@@ -73,8 +74,8 @@ def _rows(
     column: Any,
     ids: Sequence[int] | None,
 ) -> Iterator[Any]:
-    for part in _chunks(ids):
-        query = statement if part is None else statement.where(column.in_(part))
+    for part in _chunks(session, ids):
+        query = statement if part is None else statement.where(part.among(column))
         yield from session.execute(query)
 
 
@@ -397,15 +398,15 @@ def _related(session: Session, ids: Sequence[int] | None) -> dict[int, list[tupl
         RelatedParty.customer_id, RelatedParty.related_customer_id, RelatedParty.relation_type
     ).where(RelatedParty.archived_at.is_(None))
     found: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    for part in _chunks(ids):
+    for part in _chunks(session, ids):
         # Either side may be asked: one statement with both indexed columns, not one each.
         query = (
             statement
             if part is None
             else statement.where(
                 or_(
-                    RelatedParty.customer_id.in_(part),
-                    RelatedParty.related_customer_id.in_(part),
+                    part.among(RelatedParty.customer_id),
+                    part.among(RelatedParty.related_customer_id),
                 )
             )
         )
@@ -425,19 +426,23 @@ def _profiles(session: Session, ids: Sequence[int]) -> dict[int, tuple[str | Non
 
 def _reviews_overdue(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int, date]:
     found: dict[int, date] = {}
-    for part in _chunks(ids):
-        found.update(reviews_service.overdue_by_customer(session, today=as_of, customer_ids=part))
+    for part in _chunks(session, ids):
+        found.update(
+            reviews_service.overdue_by_customer(
+                session, today=as_of, customer_ids=None if part is None else part.ids
+            )
+        )
     return found
 
 
 def _grades(session: Session, ids: Sequence[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for part in _chunks(ids):
+    for part in _chunks(session, ids):
         if part:
             found.update(
                 {
                     cid: rating.grade
-                    for cid, rating in risk_service.ratings_of(session, part).items()
+                    for cid, rating in risk_service.ratings_of(session, part.ids).items()
                 }
             )
     return found

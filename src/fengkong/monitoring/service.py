@@ -33,6 +33,7 @@ from fengkong.config_versions import StoredConfig, VersionedConfigs
 from fengkong.customers import service as customers_service
 from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from fengkong.i18n import N_, Message
+from fengkong.kit.id_sets import id_sets
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.money import Money
 from fengkong.ledger_rows import LedgerRows
@@ -200,9 +201,8 @@ class PreviewResult:
 
 def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, str], RuleState]:
     found: dict[tuple[int, str], RuleState] = {}
-    for start in range(0, len(customer_ids), facts_loader.CHUNK):
-        part = customer_ids[start : start + facts_loader.CHUNK]
-        for state in session.scalars(select(RuleState).where(RuleState.customer_id.in_(part))):
+    for part in id_sets(session, customer_ids, chunk=facts_loader.CHUNK):
+        for state in session.scalars(select(RuleState).where(part.among(RuleState.customer_id))):
             found[(state.customer_id, state.rule_id)] = state
     return found
 

@@ -33,6 +33,7 @@ from fengkong.customers.models import Customer
 from fengkong.customers.status import CustomerStatus
 from fengkong.errors import NotFound, ValidationFailed
 from fengkong.i18n import N_, Message
+from fengkong.kit.id_sets import among
 from fengkong.kit.time import ensure_utc, utcnow
 from fengkong.limits import service as limits_service
 from fengkong.notifications import service as notifications_service
@@ -267,7 +268,7 @@ def overdue_reviews(
     """Open reviews whose due day is before ``today`` (no permission check: for jobs and rules)."""
     query = select(Review).where(Review.status.in_(OPEN_STATUSES), Review.due_on < today)
     if customer_ids is not None:
-        query = query.where(Review.customer_id.in_(customer_ids))
+        query = query.where(among(session, Review.customer_id, list(customer_ids)))
     return list(session.scalars(query.order_by(Review.due_on, Review.id)).all())
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ from fengkong.customers.models import Customer
 from fengkong.errors import NotFound, ValidationFailed
 from fengkong.events.models import Event
 from fengkong.kit.bulk import insert_rows
+from fengkong.kit.id_sets import among, id_sets
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import LedgerRows
 from fengkong.models.models import ModelVersion
@@ -64,7 +65,7 @@ from fengkong.settings import get_settings
 RESCORED_EVENT = "customer_rescored"
 RESCORE_CONSUMER = "rescore"
 TOP_REASONS = 3
-_CHUNK = 1_000  # customers per DELETE … IN (…): well under SQLite's bound-parameter cap
+_CHUNK = 1_000  # customers per IN (…) on SQLite: well under its bound-parameter cap
 
 
 class RiskNotScored(NotFound):
@@ -365,6 +366,10 @@ def _inputs_hashes(features: pl.DataFrame, versions: str) -> list[str]:
 
 
 def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int, _Rating]:
+    """The customers' ratings: by their ids in one statement when the dialect allows (always on
+    PostgreSQL, up to ``_CHUNK`` customers on SQLite), else every rating, filtered here."""
+    if not customer_ids:
+        return {}
     statement = select(
         CustomerRating.customer_id,
         CustomerRating.risk_score_id,
@@ -374,8 +379,9 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
         RiskScore.inputs_hash,
         RiskScore.model_version_id,
     ).join(RiskScore, RiskScore.id == CustomerRating.risk_score_id)
-    if len(customer_ids) <= _CHUNK:
-        statement = statement.where(CustomerRating.customer_id.in_(customer_ids))
+    parts = list(id_sets(session, customer_ids, chunk=_CHUNK))
+    if len(parts) == 1:
+        statement = statement.where(parts[0].among(CustomerRating.customer_id))
     wanted = set(customer_ids)
     return {
         row.customer_id: _Rating(
@@ -493,13 +499,9 @@ def _update_ratings(
         for row in changed
         if (current.get(int(verdicts.customer_id[row]), _NO_RATING).as_of or day) <= day
     ]
-    ids = [row["customer_id"] for row in rows]
-    for start in range(0, len(ids), _CHUNK):
-        session.execute(
-            delete(CustomerRating).where(
-                CustomerRating.customer_id.in_(ids[start : start + _CHUNK])
-            )
-        )
+    ids = [cast(int, row["customer_id"]) for row in rows]
+    for part in id_sets(session, ids, chunk=_CHUNK):
+        session.execute(delete(CustomerRating).where(part.among(CustomerRating.customer_id)))
     insert_rows(session.connection(), CustomerRating.__table__, rows)  # type: ignore[arg-type]
 
 
@@ -653,7 +655,9 @@ def ratings_of(session: Session, customer_ids: Collection[int]) -> dict[int, Cus
     """Current ratings of a page of customers, for lists that show grade and score."""
     if not customer_ids:
         return {}
-    statement = select(CustomerRating).where(CustomerRating.customer_id.in_(list(customer_ids)))
+    statement = select(CustomerRating).where(
+        among(session, CustomerRating.customer_id, list(customer_ids))
+    )
     return {rating.customer_id: rating for rating in session.scalars(statement)}
 
 
@@ -851,9 +855,8 @@ def rescore_changed(session: Session, actor: Actor, *, as_of: date | None = None
 def _existing_customers(session: Session, customer_ids: Sequence[int]) -> list[int]:
     """The ids that still name a customer (an event may outlive a deleted test customer)."""
     found: list[int] = []
-    for start in range(0, len(customer_ids), _CHUNK):
-        chunk = customer_ids[start : start + _CHUNK]
-        found.extend(session.scalars(select(Customer.id).where(Customer.id.in_(chunk))))
+    for part in id_sets(session, customer_ids, chunk=_CHUNK):
+        found.extend(session.scalars(select(Customer.id).where(part.among(Customer.id))))
     return sorted(found)
 
 
