@@ -9,8 +9,11 @@ prepares it once, and the rows travel as one parameter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 from fengkong.db import stored_utc
@@ -66,3 +70,62 @@ def json_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def _json_value(value: Any) -> Any:
     return stored_utc(value).isoformat() if isinstance(value, datetime) else value
+
+
+_Processor = Callable[[Any], Any] | None
+
+
+@cache
+def _bind_processors(table: Table, dialect: Dialect) -> dict[str, tuple[bool, _Processor]]:
+    """Each column's (is JSON, bind processor) on ``dialect``, read once a process."""
+    return {
+        column.key: (
+            isinstance(column.type, JSON),
+            column.type.dialect_impl(dialect).bind_processor(dialect),
+        )
+        for column in table.columns
+    }
+
+
+class _NoJsonForm(Exception):
+    """A bound value JSON cannot carry as its column would store it."""
+
+
+def _driver_json(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _NoJsonForm
+        return value
+    if isinstance(value, datetime):
+        return stored_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    raise _NoJsonForm
+
+
+def bound_json_rows(
+    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> list[dict[str, Any]] | None:
+    """Rows as JSON values carrying what SQLAlchemy would bind: each column's bind processor
+    applied (enums to their values, times to UTC), JSON columns as they are (JSON already).
+    ``None`` when a value has no faithful JSON form (bytes, a non-finite number): the caller
+    then inserts another way."""
+    processors = _bind_processors(table, dialect)
+    converted: list[dict[str, Any]] = []
+    try:
+        for row in rows:
+            out: dict[str, Any] = {}
+            for key, value in row.items():
+                is_json, process = processors[key]
+                if is_json:
+                    out[key] = value
+                else:
+                    out[key] = _driver_json(value if process is None else process(value))
+            converted.append(out)
+    except _NoJsonForm:
+        return None
+    return converted

@@ -3,6 +3,7 @@ leave the same audit entries, events and provenance as rows written by an ORM fl
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from fengkong.audit.models import AuditEntry
 from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
 from fengkong.auth.roles import Role
+from fengkong.credit_reports.models import CreditReport
 from fengkong.kit.amounts import PositiveMoneyIn
 from fengkong.kit.provenance import DataSource, Provenance
 from fengkong.orders import service as orders_service
@@ -179,7 +181,70 @@ def test_rows_inserted_together_are_one_short_statement_on_postgresql(session: S
     assert "nextval" in keys
     assert inserts.startswith("INSERT INTO users")
     assert "RETURNING" not in inserts
-    assert inserts.count("%(") == len(User.__table__.columns)
+    assert "json_to_recordset" in inserts
+    assert inserts.count("%(") == 1  # the rows, one JSON parameter
+
+
+def _report(customer_id: int, day: int, score: float, agency: str = "中诚信") -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "agency": f"{agency} {day}",
+        "rating": "AA-",
+        "score": score,
+        "report_date": date(2026, 3, day),
+        "valid_until": None,
+        "summary": 'said "no"; C:\\temp\\ 二\u2028 <b>',
+        "verified": bool(day % 2),
+    }
+
+
+def test_rows_inserted_together_store_what_a_flush_stores(session: Session) -> None:
+    customer = factories.customer()
+    inserted = recorders.insert_many_created(
+        session, CreditReport, [_report(customer.id, day, 60.25 + day) for day in (1, 2, 3)]
+    )
+    flushed = [
+        CreditReport(**_report(customer.id, day, 60.25 + day, agency="大公")) for day in (1, 2, 3)
+    ]
+    session.add_all(flushed)
+    session.flush()
+    session.expire_all()
+
+    compared = [
+        column.key
+        for column in CreditReport.__table__.columns
+        if column.key not in {"id", "agency", "created_at", "updated_at", "sourced_at"}
+    ]
+    for row, orm in zip(inserted, flushed, strict=True):
+        stored = session.get(CreditReport, row["id"])
+        assert stored is not None
+        assert {key: getattr(stored, key) for key in compared} == {
+            key: getattr(orm, key) for key in compared
+        }
+        assert (stored.created_at, stored.sourced_at) == (row["created_at"], row["sourced_at"])
+
+
+def test_a_value_json_cannot_carry_is_inserted_the_other_way(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one way, and stores NaN as NULL")
+    customer = factories.customer()
+    sent = statements_sent(
+        session,
+        lambda: recorders.insert_many_created(
+            session,
+            CreditReport,
+            [_report(customer.id, 1, 70.0), _report(customer.id, 2, float("nan"))],
+        ),
+    )
+    scores = session.scalars(
+        select(CreditReport.score)
+        .where(CreditReport.customer_id == customer.id)
+        .order_by(CreditReport.id)
+    ).all()
+    assert scores[0] == 70.0
+    assert scores[1] is not None
+    assert math.isnan(scores[1])
+    assert not any("json_to_recordset" in sql for sql in sent)
 
 
 def test_inserting_no_rows_sends_nothing(session: Session) -> None:
