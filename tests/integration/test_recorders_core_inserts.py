@@ -247,6 +247,21 @@ def test_a_value_json_cannot_carry_is_inserted_the_other_way(session: Session) -
     assert not any("json_to_recordset" in sql for sql in sent)
 
 
+def test_rows_of_large_json_documents_are_bound_as_parameters(session: Session) -> None:
+    """json_to_recordset would parse a large nested document and write it out again."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one way")
+    customer = factories.customer()
+    sent = statements_sent(
+        session,
+        lambda: recorders.insert_many_created(
+            session, CreditReport, [_report(customer.id, 1, 70.0)], large_json=True
+        ),
+    )
+    assert not any("json_to_recordset" in sql for sql in sent)
+    assert session.scalar(select(func.count()).where(CreditReport.customer_id == customer.id)) == 1
+
+
 def test_inserting_no_rows_sends_nothing(session: Session) -> None:
     assert statements_sent(session, lambda: recorders.insert_many_created(session, User, [])) == []
 

@@ -472,7 +472,8 @@ def _store_scores(
                 "computed_by": actor.username,
             }
         )
-    inserted = recorders.insert_many_created(session, RiskScore, rows)
+    # Factors and reasons are large JSON documents: bound as parameters, not read from JSON.
+    inserted = recorders.insert_many_created(session, RiskScore, rows, large_json=True)
     return {row: score["id"] for row, score in zip(changed, inserted, strict=True)}
 
 
