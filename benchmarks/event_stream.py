@@ -1,14 +1,16 @@
 """Replay typed events through ingestion and the stream consumer on PostgreSQL.
 
     python benchmarks/event_stream.py [--customers 100000] [--events 1000000] [--workers 1 2]
-        [--batch 10000] [--concurrency 1] [--rate EVENTS_PER_S]
+        [--batch 10000] [--concurrency 1] [--rate EVENTS_PER_S] [--warm]
 
 For each worker count: a fresh database ``fengkong_bench_stream`` is migrated and filled set-based
 (customers, ~6 invoices each, a dishonest-debtor record for one customer in a hundred) and the
 active rule set is the shipped one. ``fengkong serve`` runs on loopback (no embedded thread) and
 ``--workers`` ``fengkong worker`` processes are started; the events — interleaved
 ``invoice_issued`` / ``payment_received`` / ``order_placed`` for random customers — are posted in
-HTTP batches of ``--batch``. Reported:
+HTTP batches of ``--batch``. With ``--warm`` one order for every customer is applied first and
+left out of every figure: the measured events meet customers already scored and monitored (their
+rule states exist), the steady state of a book, instead of each one's first evaluation. Reported:
 
 * ingestion: events/s of the POSTs alone;
 * sustained: events/s from the first POST to the moment every customer's stream position reached
@@ -154,6 +156,26 @@ def events(count: int, customers: int, seed: int = 7) -> list[dict[str, object]]
     return out
 
 
+def warm_up(customers: int) -> list[dict[str, object]]:
+    """One order for every customer: applied before the measured stream, so that each customer
+    has its score, rating, rule states and exposure already, as in a book monitored for a while."""
+    return [
+        {
+            "event_id": f"warm-{customer_id}",
+            "occurred_at": "2026-11-25T08:00:00+08:00",
+            "customer_id": customer_id,
+            "type": "order_placed",
+            "payload": {
+                "order_number": f"W-{customer_id}",
+                "amount_minor": 60_000,
+                "currency": "CNY",
+                "order_date": "2026-11-25",
+            },
+        }
+        for customer_id in range(1, customers + 1)
+    ]
+
+
 def _customers_behind(url: str) -> int:
     """Customers whose stream position is short of their last ingested event."""
     engine = create_engine(url)
@@ -185,7 +207,15 @@ def _wait_until_caught_up(url: str) -> None:
             )
 
 
-def _latency(url: str) -> tuple[float, float, float]:
+def _last_event_id(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        last: int = connection.execute(text("SELECT coalesce(max(id), 0) FROM events")).scalar_one()
+    engine.dispose()
+    return last
+
+
+def _latency(url: str, after: int) -> tuple[float, float, float]:
     engine = create_engine(url)
     with engine.connect() as connection:
         row = connection.execute(
@@ -195,20 +225,25 @@ def _latency(url: str) -> tuple[float, float, float]:
                 "SELECT extract(epoch FROM b.applied_at - e.recorded_at) AS lat "
                 "FROM events e JOIN stream_batches b ON b.customer_id = e.customer_id "
                 "AND e.id BETWEEN b.first_event_id AND b.last_event_id "
-                "WHERE e.entity_type = 'ingested') t"
-            )
+                "WHERE e.entity_type = 'ingested' AND e.id > :after) t"
+            ),
+            {"after": after},
         ).one()
     engine.dispose()
     return float(row[0]), float(row[1]), float(row[2])
 
 
-def _applications(url: str) -> float:
+def _applications(url: str, after: int) -> float:
     """How many times a customer was applied, on average: its events split over that many jobs
     (each application pays the per-customer cost once, however many events it carries)."""
     engine = create_engine(url)
     with engine.connect() as connection:
         batches, customers = connection.execute(
-            text("SELECT count(*), count(DISTINCT customer_id) FROM stream_batches")
+            text(
+                "SELECT count(*), count(DISTINCT customer_id) FROM stream_batches "
+                "WHERE last_event_id > :after"
+            ),
+            {"after": after},
         ).one()
     engine.dispose()
     return float(batches) / max(1, int(customers))
@@ -242,23 +277,17 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                     break
                 except (urllib.error.URLError, ConnectionError):
                     time.sleep(0.2)
+            if args.warm:
+                warm = warm_up(args.customers)
+                for offset in range(0, len(warm), 10_000):
+                    _post(base, token, warm[offset : offset + 10_000])
+                _wait_until_caught_up(url)
+            measured_after = _last_event_id(url)
             stream = events(args.events, args.customers)
             cpu_before = _cpu_by_group(server, started)
             start = time.perf_counter()
             for offset in range(0, len(stream), args.batch):
-                body = json.dumps({"events": stream[offset : offset + args.batch]}).encode()
-                request = urllib.request.Request(  # noqa: S310 - loopback
-                    f"{base}/api/v1/events",
-                    data=body,
-                    method="POST",
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                    },
-                )
-                with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
-                    if response.status != 200:
-                        raise RuntimeError(f"ingestion answered {response.status}")
+                _post(base, token, stream[offset : offset + args.batch])
                 if args.rate:
                     due = start + (offset + args.batch) / args.rate
                     time.sleep(max(0.0, due - time.perf_counter()))
@@ -271,12 +300,13 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                 process.terminate()
             for process in [*started, server]:
                 process.wait(timeout=60)
-    p50, p95, worst = _latency(url)
-    applications = _applications(url)
+    p50, p95, worst = _latency(url, measured_after)
+    applications = _applications(url, measured_after)
     return {
         "workers": workers,
         "events": args.events,
         "customers": args.customers,
+        "warm_book": args.warm,
         "paced_events_per_s": args.rate or None,
         "ingest_events_per_s": round(args.events / ingested),
         "sustained_events_per_s": round(args.events / total),
@@ -290,6 +320,18 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
             for group in cpu_before
         },
     }
+
+
+def _post(base: str, token: str, batch: list[dict[str, object]]) -> None:
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{base}/api/v1/events",
+        data=json.dumps({"events": batch}).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+        if response.status != 200:
+            raise RuntimeError(f"ingestion answered {response.status}")
 
 
 def _cpu_by_group(
@@ -316,6 +358,13 @@ def main() -> None:
         default=0,
         help="Pace the POSTs at this many events/s (0: as fast as possible, a backlog replay); "
         "below the drain rate the latency is the steady-state event-to-alert latency.",
+    )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="Apply one order for every customer first (not measured): the measured events then "
+        "meet a book already scored and monitored, as in production, instead of first "
+        "evaluations.",
     )
     args = parser.parse_args()
     # ``timeout`` or ``kill`` end the run through its ``finally``, which stops server and workers
