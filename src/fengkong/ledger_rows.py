@@ -26,6 +26,7 @@ from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer
 from fengkong.financials.models import STATEMENT_LINES, FinancialStatement
 from fengkong.kit.id_sets import IdSet, id_sets
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.legal_events.models import LegalEvent
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -74,7 +75,7 @@ def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: 
     def rows(statement_of: Callable[[IdSet], Executable]) -> list[Row[Any]]:
         found: list[Row[Any]] = []
         for part in id_sets(session, ids, chunk=CHUNK):
-            found.extend(session.execute(statement_of(part)))
+            found.extend(plain_rows(session, statement_of(part)))
         found.sort(key=lambda row: row.id)
         return found
 

@@ -602,9 +602,10 @@ def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     insert_for = (
         postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    statement = insert_for(ExposureSnapshot)
+    # On the table, not the class: the ORM's bulk insert would walk every row's values again.
+    statement = insert_for(ExposureSnapshot.metadata.tables[ExposureSnapshot.__tablename__])
     statement = statement.on_conflict_do_update(
-        index_elements=[ExposureSnapshot.customer_id],
+        index_elements=["customer_id"],
         set_={
             column.name: statement.excluded[column.name]
             for column in ExposureSnapshot.__table__.columns

@@ -25,7 +25,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, and_, column, func, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,6 +48,7 @@ from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.kit.id_sets import id_sets
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import read_ledger_rows
 from fengkong.monitoring import service as monitoring_service
@@ -45,6 +57,8 @@ from fengkong.risk.models import ConsumerPosition, ScoreTrigger
 from fengkong.settings import get_settings
 
 STREAM_CONSUMER = "stream"
+_POSITIONS = CustomerStreamPosition.metadata.tables[CustomerStreamPosition.__tablename__]
+_BATCHES = StreamBatch.metadata.tables[StreamBatch.__tablename__]
 # Events the consumer's own effects write (a grade change, an alert raised) and events of alert
 # handling: they change no fact the rules read, so applying them would only repeat the work.
 OWN_EVENT_TYPES = frozenset(
@@ -162,7 +176,7 @@ def _ensure_positions(session: Session, customer_ids: Sequence[int]) -> None:
     if not customer_ids:
         return
     dialect = session.get_bind().dialect.name
-    table = CustomerStreamPosition.metadata.tables[CustomerStreamPosition.__tablename__]
+    table = _POSITIONS
     rows = [
         {"customer_id": c, "last_event_id": 0, "events_applied": 0, "updated_at": utcnow()}
         for c in customer_ids
@@ -174,11 +188,10 @@ def _ensure_positions(session: Session, customer_ids: Sequence[int]) -> None:
     session.execute(statement, rows)
 
 
-def _locked_positions(
-    session: Session, customer_ids: Sequence[int]
-) -> dict[int, CustomerStreamPosition]:
-    """Each customer's position, locked; created first for the customers met for the first time
-    (most have one already: the insert is only sent when a customer has none)."""
+def _locked_positions(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
+    """Each customer's position (its last applied event id), locked; created first for the
+    customers met for the first time (most have one already: the insert is only sent when a
+    customer has none)."""
     found = _lock_existing_positions(session, customer_ids)
     missing = [c for c in customer_ids if c not in found]
     if missing:
@@ -187,20 +200,60 @@ def _locked_positions(
     return found
 
 
-def _lock_existing_positions(
-    session: Session, customer_ids: Sequence[int]
-) -> dict[int, CustomerStreamPosition]:
-    found: dict[int, CustomerStreamPosition] = {}
+def _lock_existing_positions(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
     for part in id_sets(session, customer_ids, chunk=_CHUNK):
         statement = (
-            select(CustomerStreamPosition)
-            .where(part.among(CustomerStreamPosition.customer_id))
-            .order_by(CustomerStreamPosition.customer_id)
+            select(_POSITIONS.c.customer_id, _POSITIONS.c.last_event_id)
+            .where(part.among(_POSITIONS.c.customer_id))
+            .order_by(_POSITIONS.c.customer_id)
             .with_for_update()
-            .execution_options(populate_existing=True)
         )
-        found.update({p.customer_id: p for p in session.scalars(statement)})
+        found.update((int(row[0]), int(row[1])) for row in plain_rows(session, statement))
     return found
+
+
+# PostgreSQL: every moved position in one statement, the moves as three array parameters.
+_MOVE_BY_ARRAYS = text(
+    "UPDATE customer_stream_positions AS p SET last_event_id = m.through_id, "
+    "events_applied = p.events_applied + m.events, updated_at = :now "
+    "FROM unnest(CAST(:customers AS integer[]), CAST(:throughs AS bigint[]), "
+    "CAST(:events AS bigint[])) AS m(customer_id, through_id, events) "
+    "WHERE p.customer_id = m.customer_id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+_MOVE_ONE = (
+    update(_POSITIONS)
+    .where(_POSITIONS.c.customer_id == bindparam("customer"))
+    .values(
+        last_event_id=bindparam("through"),
+        events_applied=_POSITIONS.c.events_applied + bindparam("events", type_=BigInteger()),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def _move_positions(session: Session, moves: Mapping[int, tuple[int, int]], now: datetime) -> None:
+    """Move each customer's position to ``through`` and count its ``events`` (``moves``:
+    customer → (through, events))."""
+    customers = sorted(moves)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            _MOVE_BY_ARRAYS,
+            {
+                "customers": customers,
+                "throughs": [moves[c][0] for c in customers],
+                "events": [moves[c][1] for c in customers],
+                "now": now,
+            },
+        )
+        return
+    session.execute(
+        _MOVE_ONE,
+        [
+            {"customer": c, "through": moves[c][0], "events": moves[c][1], "now": now}
+            for c in customers
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,11 +357,7 @@ def apply_customers(
     positions = _locked_positions(session, customer_ids)
     pending = _pending(
         session,
-        {
-            c: (positions[c].last_event_id, through[c])
-            for c in customer_ids
-            if through[c] > positions[c].last_event_id
-        },
+        {c: (positions[c], through[c]) for c in customer_ids if through[c] > positions[c]},
     )
     skipped = len(customer_ids) - len(pending)
     if not pending:
@@ -334,24 +383,22 @@ def apply_customers(
             exposure_service.refresh_exposures(
                 session, actor, customer_ids=existing, as_of=day, rows=rows
             )
-    batches = []
-    for customer_id, found in sorted(pending.items()):
-        position = positions[customer_id]
-        position.last_event_id = through[customer_id]
-        position.events_applied += found.events
-        position.updated_at = moment
-        batches.append(
-            {
-                "customer_id": customer_id,
-                "first_event_id": found.first_event_id,
-                "last_event_id": through[customer_id],
-                "events": found.events,
-                "first_recorded_at": found.first_recorded_at,
-                "applied_at": utcnow(),
-                "worker": worker,
-            }
-        )
-    session.execute(StreamBatch.metadata.tables[StreamBatch.__tablename__].insert(), batches)
+    _move_positions(
+        session, {c: (through[c], found.events) for c, found in pending.items()}, moment
+    )
+    batches = [
+        {
+            "customer_id": customer_id,
+            "first_event_id": found.first_event_id,
+            "last_event_id": through[customer_id],
+            "events": found.events,
+            "first_recorded_at": found.first_recorded_at,
+            "applied_at": utcnow(),
+            "worker": worker,
+        }
+        for customer_id, found in sorted(pending.items())
+    ]
+    session.connection().execute(_BATCHES.insert(), batches)
     session.flush()
     return ApplySummary(
         customers=len(pending),

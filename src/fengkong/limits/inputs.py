@@ -30,15 +30,6 @@ def chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + CHUNK]
 
 
-def grades(session: Session, customer_ids: Sequence[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for part in chunks(customer_ids):
-        found.update(
-            {cid: rating.grade for cid, rating in risk_service.ratings_of(session, part).items()}
-        )
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class _Statement:
     period_end: date
@@ -107,7 +98,7 @@ def load_inputs(
     """Inputs of ``customer_ids``; ``every`` reads statements and contracts without an id
     filter (faster when the ids are the whole book)."""
     ids = sorted(customer_ids)
-    graded = grades(session, ids)
+    graded = risk_service.grades_of(session, ids)
     statements = _statements(session, None if every else ids, today)
     terms = _terms(session, None if every else ids, today)
     inputs: dict[int, LimitInputs] = {}

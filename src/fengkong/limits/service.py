@@ -335,7 +335,7 @@ def limit_and_risk_class_of(
 
 
 def _grade(session: Session, customer_id: int) -> str | None:
-    return inputs.grades(session, [customer_id]).get(customer_id)
+    return risk_service.grades_of(session, [customer_id]).get(customer_id)
 
 
 def risk_class(session: Session, customer_id: int) -> str:
@@ -1069,7 +1069,7 @@ def apply_block_rules(
     day = _today(today)
     policy = configs.active_policy(session).config
     ids = _customer_ids(session, customer_ids)
-    graded = inputs.grades(session, ids)
+    graded = risk_service.grades_of(session, ids)
     limits = _limits_in_force(session, ids, day)
     active, suppressed = _rule_blocks(session, ids, day)
     rule_names = {rule.name for rule in policy.block_rules}

@@ -5,7 +5,7 @@ grouped in Python. Read-only.
 Sources are read from their tables directly, as ``risk.ledgers`` and ``limits.inputs`` do: the
 areas' services answer one record or one page at a time and check permissions per call, while an
 evaluation of the whole book needs a handful of set queries. Grades come through
-``risk.service.ratings_of`` and overdue reviews through ``reviews.service.overdue_by_customer``.
+``risk.service.grades_of`` and overdue reviews through ``reviews.service.overdue_by_customer``.
 Amounts count CNY records only (invoices, orders, limits, legal
 event amounts): other currencies are left out, not converted (a known gap, docs/monitoring.md).
 A stream job passes the ledger rows it read once for scoring, the rules and exposure
@@ -435,19 +435,6 @@ def _reviews_overdue(session: Session, ids: Sequence[int] | None, as_of: date) -
     return found
 
 
-def _grades(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for part in _chunks(session, ids):
-        if part:
-            found.update(
-                {
-                    cid: rating.grade
-                    for cid, rating in risk_service.ratings_of(session, part.ids).items()
-                }
-            )
-    return found
-
-
 def load_facts(
     session: Session,
     customer_ids: Sequence[int],
@@ -469,7 +456,7 @@ def load_facts(
     ledger_ids: Sequence[int] | None = None if every else sorted({*ids, *party_ids})
     invoices = _invoices(session, _Source.of(ledger_ids, shared, as_of), as_of)
     ledgers = {cid: _ledger(items, as_of) for cid, items in invoices.items()}
-    grades = _grades(session, sorted({*ids, *party_ids}))
+    grades = risk_service.grades_of(session, sorted({*ids, *party_ids}))
     own = _Source.of(filter_ids, shared, as_of)
     windows, open_orders = _orders(session, own, as_of)
     limits = _limits(session, filter_ids, as_of)

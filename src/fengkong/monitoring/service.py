@@ -36,6 +36,7 @@ from fengkong.i18n import N_, Message
 from fengkong.kit.id_sets import id_sets
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.money import Money
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.ledger_rows import LedgerRows
 from fengkong.limits import service as limits_service
 from fengkong.limits.status import BlockKind, RequestKind
@@ -199,12 +200,37 @@ class PreviewResult:
     customer_ids: tuple[int, ...]
 
 
-def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, str], RuleState]:
-    found: dict[tuple[int, str], RuleState] = {}
+@dataclass(frozen=True, slots=True)
+class _StoredState:
+    id: int
+    level: int
+    last_alert_at: datetime | None
+
+
+def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, str], _StoredState]:
+    """The customers' stored rule states as plain rows: most never flip in an evaluation, and
+    only those that do are loaded as objects (``_flip``)."""
+    found: dict[tuple[int, str], _StoredState] = {}
     for part in id_sets(session, customer_ids, chunk=facts_loader.CHUNK):
-        for state in session.scalars(select(RuleState).where(part.among(RuleState.customer_id))):
-            found[(state.customer_id, state.rule_id)] = state
+        statement = select(
+            RuleState.customer_id,
+            RuleState.rule_id,
+            RuleState.id,
+            RuleState.level,
+            RuleState.last_alert_at,
+        ).where(part.among(RuleState.customer_id))
+        for customer_id, rule_id, state_id, level, last_alert_at in plain_rows(session, statement):
+            found[(customer_id, rule_id)] = _StoredState(state_id, level, last_alert_at)
     return found
+
+
+def _flip(session: Session, flips: dict[int, dict[str, Any]]) -> None:
+    """Write the new level and what the rule saw to each flipped state (state id → values),
+    through the session, so that each change is audited."""
+    for part in id_sets(session, sorted(flips), chunk=facts_loader.CHUNK):
+        for state in session.scalars(select(RuleState).where(part.among(RuleState.id))):
+            for attribute, value in flips[state.id].items():
+                setattr(state, attribute, value)
 
 
 def _open_alerts(session: Session, customer_id: int, rule_id: str) -> list[Alert]:
@@ -392,6 +418,7 @@ def evaluate_customers(
     )
     states = _states(session, ids)
     new_states: list[dict[str, Any]] = []
+    flips: dict[int, dict[str, Any]] = {}
     alerts: list[dict[str, Any]] = []
     for cid in ids:
         customer_facts = facts[cid]
@@ -427,14 +454,14 @@ def evaluate_customers(
             if state is None:
                 new_states.append({"customer_id": cid, "rule_id": rule.id, **flipped})
             else:
-                for attribute, value in flipped.items():
-                    setattr(state, attribute, value)
+                flips[state.id] = flipped
             if raising:
                 alerts.append(
                     _new_alert(
                         rule=rule, rule_set=stored, customer_id=cid, values=values, now=moment
                     )
                 )
+    _flip(session, flips)
     # First evaluations create most rows (a few states and alerts a customer): Core inserts,
     # recorded as a flush would record them, states before alerts.
     created = recorders.insert_many_created(session, RuleState, new_states)

@@ -37,6 +37,7 @@ from fengkong.errors import NotFound, ValidationFailed
 from fengkong.events.models import Event
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.id_sets import among, id_sets
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import LedgerRows
 from fengkong.models.models import ModelVersion
@@ -660,6 +661,18 @@ def ratings_of(session: Session, customer_ids: Collection[int]) -> dict[int, Cus
         among(session, CustomerRating.customer_id, list(customer_ids))
     )
     return {rating.customer_id: rating for rating in session.scalars(statement)}
+
+
+def grades_of(session: Session, customer_ids: Sequence[int]) -> dict[int, str]:
+    """Current grades of any number of customers (a stream job's and their related parties'),
+    read as plain rows."""
+    found: dict[int, str] = {}
+    for part in id_sets(session, customer_ids, chunk=_CHUNK):
+        statement = select(CustomerRating.customer_id, CustomerRating.grade).where(
+            part.among(CustomerRating.customer_id)
+        )
+        found.update((row[0], row[1]) for row in plain_rows(session, statement))
+    return found
 
 
 def grade_of(customer_id: int | ColumnElement[int]) -> ScalarSelect[str | None]:

@@ -181,6 +181,33 @@ def test_a_jobs_pending_events_are_read_in_one_statement_on_postgresql(
         assert batch.events == (2 if customer in customers[:3] else 1)
 
 
+def test_a_jobs_positions_move_in_one_statement_on_postgresql(session: Session) -> None:
+    """Each position moves to its customer's last event and counts the events applied, across
+    jobs; PostgreSQL moves a job's positions in one statement (the moves as arrays), SQLite in
+    one executemany."""
+    customers = [factories.customer() for _ in range(3)]
+    window = consumer.read_window(session, after=0)
+    consumer.apply_customers(session, SYSTEM, through=window.through)
+    for customer in customers[:2]:
+        factories.invoice(customer_id=customer.id)
+        factories.payment(customer_id=customer.id)
+    later = consumer.read_window(session, after=window.last_event_id)
+
+    sent = statements_sent(
+        session, lambda: consumer.apply_customers(session, SYSTEM, through=later.through)
+    )
+
+    (move,) = [s for s in sent if s.startswith("UPDATE customer_stream_positions")]
+    assert ("unnest" in move) == (session.get_bind().dialect.name == "postgresql")
+    for customer in customers:
+        position = session.get(CustomerStreamPosition, customer.id)
+        assert position is not None
+        batches = _batches(session, customer.id)
+        assert position.last_event_id == batches[-1].last_event_id
+        assert position.events_applied == sum(batch.events for batch in batches)
+    assert [len(_batches(session, c.id)) for c in customers] == [2, 2, 1]
+
+
 def _statements_of_a_later_job(session: Session, customer_ids: list[int]) -> list[str]:
     """The statements of a job over all but the first customer: the first job, which stores the
     default configurations, is not counted."""

@@ -182,6 +182,11 @@ def test_a_clear_is_recorded_on_the_state_and_noted_on_the_open_alert_without_re
     assert (summary.cleared, summary.raised) == (1, [])
     state = session.scalars(select(RuleState).where(RuleState.customer_id == customer.id)).one()
     assert (state.level, state.since) == (0, later)
+    created, cleared = audit_entries_of(session, "rule_states", state.id)
+    assert (created.action, cleared.action) == ("create", "update")
+    assert cleared.before is not None
+    assert cleared.after is not None
+    assert (cleared.before["level"], cleared.after["level"]) == (1, 0)
     alert = session.get(Alert, raised[0])
     assert alert is not None
     assert alert.status is AlertStatus.NEW
