@@ -54,6 +54,7 @@ from fengkong.exposure.ageing import (
 from fengkong.exposure.models import ExposureSnapshot, FxRate, InvoiceDispute, Mitigant
 from fengkong.exposure.status import DisputeStatus, MitigantKind, MitigantStatus
 from fengkong.kit.id_sets import among
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.ledger_rows import LedgerRows
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -247,7 +248,8 @@ def orders_and_unapplied(
         payment_where = [among(session, Payment.customer_id, customer_ids)]
     statement = union_all(_orders_statement(*order_where), _unapplied_statement(*payment_where))
     return [
-        AmountRow(row[0], row[1], row[2], int(row[3] or 0)) for row in session.execute(statement)
+        AmountRow(row[0], row[1], row[2], int(row[3] or 0))
+        for row in plain_rows(session, statement)
     ]
 
 
@@ -283,7 +285,7 @@ def contract_commitments(
         statement = statement.where(among(session, Contract.customer_id, customer_ids))
     return [
         AmountRow("commitment", customer_id, currency, max(0, int(amount or 0)))
-        for customer_id, currency, amount in session.execute(statement)
+        for customer_id, currency, amount in plain_rows(session, statement)
     ]
 
 
@@ -302,8 +304,8 @@ def mitigants_in_force(
         statement = statement.where(among(session, Mitigant.customer_id, customer_ids))
     return [
         MitigantRow(mitigant_id, customer_id, MitigantKind(kind), currency, amount, haircut)
-        for mitigant_id, customer_id, kind, currency, amount, haircut in session.execute(
-            statement.order_by(Mitigant.id)
+        for mitigant_id, customer_id, kind, currency, amount, haircut in plain_rows(
+            session, statement.order_by(Mitigant.id)
         )
     ]
 
@@ -439,7 +441,7 @@ def customers(session: Session, customer_ids: Sequence[int] | None = None) -> li
     )
     if customer_ids is not None:
         statement = statement.where(among(session, Customer.id, customer_ids))
-    return [CustomerRow(*row) for row in session.execute(statement)]
+    return [CustomerRow(*row) for row in plain_rows(session, statement)]
 
 
 def customer_names(session: Session, customer_ids: Sequence[int]) -> dict[int, str]:

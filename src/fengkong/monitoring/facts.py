@@ -30,6 +30,7 @@ from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.financials.models import FinancialStatement
 from fengkong.kit.id_sets import IdSet, id_sets
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.ledger_rows import LedgerRows
 from fengkong.legal_events.models import LegalEvent
 from fengkong.limits.models import CreditLimit
@@ -76,7 +77,7 @@ def _rows(
 ) -> Iterator[Any]:
     for part in _chunks(session, ids):
         query = statement if part is None else statement.where(part.among(column))
-        yield from session.execute(query)
+        yield from plain_rows(session, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +411,7 @@ def _related(session: Session, ids: Sequence[int] | None) -> dict[int, list[tupl
                 )
             )
         )
-        for row in session.execute(query):
+        for row in plain_rows(session, query):
             found[row.customer_id].add((row.related_customer_id, str(row.relation_type)))
             found[row.related_customer_id].add((row.customer_id, str(row.relation_type)))
     return {cid: sorted(parties) for cid, parties in found.items()}
