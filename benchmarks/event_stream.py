@@ -9,8 +9,9 @@ active rule set is the shipped one. ``fengkong serve`` runs on loopback (no embe
 ``--workers`` ``fengkong worker`` processes are started; the events — interleaved
 ``invoice_issued`` / ``payment_received`` / ``order_placed`` for random customers — are posted in
 HTTP batches of ``--batch``. With ``--warm`` one order for every customer is applied first and
-left out of every figure: the measured events meet customers already scored and monitored (their
-rule states exist), the steady state of a book, instead of each one's first evaluation. Reported:
+left out of every figure (its audit entries are sealed before the measured events start): the
+measured events meet customers already scored and monitored (their rule states exist), the steady
+state of a book, instead of each one's first evaluation. Reported:
 
 * ingestion: events/s of the POSTs alone;
 * sustained: events/s from the first POST to the moment every customer's stream position reached
@@ -44,6 +45,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from fengkong.audit.chain import seal_all
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.roles import Role
@@ -207,6 +209,15 @@ def _wait_until_caught_up(url: str) -> None:
             )
 
 
+def _seal_audit_chain(url: str) -> None:
+    """Seal the warm-up's audit entries (its first evaluations audit every new rule state and
+    alert) before measuring: left to the workers' sealers, their backlog would be sealed during
+    the measured events, work a steady book does not have."""
+    engine = create_engine(url)
+    seal_all(engine)
+    engine.dispose()
+
+
 def _last_event_id(url: str) -> int:
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -282,6 +293,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                 for offset in range(0, len(warm), 10_000):
                     _post(base, token, warm[offset : offset + 10_000])
                 _wait_until_caught_up(url)
+                _seal_audit_chain(url)
             measured_after = _last_event_id(url)
             stream = events(args.events, args.customers)
             cpu_before = _cpu_by_group(server, started)

@@ -29,7 +29,8 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeEngine
 
 from fengkong.db import stored_utc
@@ -37,11 +38,14 @@ from fengkong.db import stored_utc
 _JSON_NULL = literal_column("'null'::json", JSON())
 
 
-def insert_from_json(table: Table, keys: Sequence[str], name: str) -> Insert:
+def insert_from_json(
+    table: Table, keys: Sequence[str], name: str, *, update_on_conflict_of: str | None = None
+) -> Insert:
     """``INSERT INTO table (keys) SELECT … FROM json_to_recordset(:name) AS name_rows(…)``,
     the rows inserted in the array's order. Strings are read as ``text``: the insert then
     refuses one too long for its column, where a record field typed ``varchar(n)`` would cut it
-    short."""
+    short. ``update_on_conflict_of``: a unique column whose existing rows are overwritten (every
+    other key) instead."""
     fields = [
         literal_column(key, Text() if isinstance(table.c[key].type, String) else table.c[key].type)
         for key in keys
@@ -51,8 +55,13 @@ def insert_from_json(table: Table, keys: Sequence[str], name: str) -> Insert:
         .table_valued(*fields)
         .render_derived(name=f"{name}_rows", with_types=True)
     )
-    return insert(table).from_select(
-        list(keys), select(*(_as_stored(rows.c[key], table.c[key].type) for key in keys))
+    selected = select(*(_as_stored(rows.c[key], table.c[key].type) for key in keys))
+    if update_on_conflict_of is None:
+        return insert(table).from_select(list(keys), selected)
+    upsert = postgresql.insert(table).from_select(list(keys), selected)
+    return upsert.on_conflict_do_update(
+        index_elements=[update_on_conflict_of],
+        set_={key: upsert.excluded[key] for key in keys if key != update_on_conflict_of},
     )
 
 
@@ -129,3 +138,36 @@ def bound_json_rows(
     except _NoJsonForm:
         return None
     return converted
+
+
+_ROWS = "rows"
+
+
+@cache
+def _insert_of(table: Table, keys: tuple[str, ...], update_on_conflict_of: str | None) -> Insert:
+    """Built once a process per table, columns and conflict column."""
+    return insert_from_json(table, keys, _ROWS, update_on_conflict_of=update_on_conflict_of)
+
+
+def insert_as_json(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    update_on_conflict_of: str | None = None,
+) -> bool:
+    """On PostgreSQL insert ``rows`` (all with the same keys, bound as SQLAlchemy would bind
+    them) as one JSON parameter of one statement; ``False``, having sent nothing, on another
+    dialect or when a value has no JSON form: the caller then inserts another way.
+
+    Measured on narrow rows (``benchmarks/json_insert_rows.py``): 30–60 % less client CPU and
+    25–40 % less PostgreSQL CPU than a pipelined ``executemany`` of a one-row insert. Not for
+    large nested JSON documents, which PostgreSQL would parse and write out again."""
+    if connection.dialect.name != "postgresql" or not rows:
+        return False
+    as_json = bound_json_rows(table, rows, connection.dialect)
+    if as_json is None:
+        return False
+    statement = _insert_of(table, tuple(sorted(rows[0])), update_on_conflict_of)
+    connection.execute(statement, {_ROWS: as_json})
+    return True

@@ -35,7 +35,7 @@ from fengkong.auth.actor import Actor
 from fengkong.db import Base
 from fengkong.events.models import Event
 from fengkong.events.spec import OutboxSpec
-from fengkong.json_insert import bound_json_rows, insert_from_json, json_rows
+from fengkong.json_insert import insert_as_json, insert_from_json, json_rows
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.columns import Sourced
 from fengkong.kit.jsonable import to_jsonable
@@ -407,15 +407,6 @@ _NEXT_KEYS = text(
 )
 
 
-_ROWS = "rows"
-
-
-@cache
-def _rows_insert(table: Table, keys: tuple[str, ...]) -> Insert:
-    """Built once a process per table and columns: ``insert_many_created``'s JSON insert."""
-    return insert_from_json(table, keys, _ROWS)
-
-
 def insert_many_created(
     session: Session,
     model: type[Any],
@@ -446,11 +437,8 @@ def insert_many_created(
         ).scalars()
         for row, drawn in zip(rows, keys, strict=True):
             row[key.key] = drawn
-        as_json = None if large_json else bound_json_rows(table, rows, connection.dialect)
-        if as_json is None:
+        if large_json or not insert_as_json(connection, table, rows):
             connection.execute(insert(table), rows)
-        else:
-            connection.execute(_rows_insert(table, tuple(sorted(rows[0]))), {_ROWS: as_json})
         return rows
     generated = connection.execute(
         insert(table).returning(key, sort_by_parameter_order=True), rows

@@ -63,8 +63,10 @@ from fengkong.exposure.status import (
     DisputeStatus,
     MitigantStatus,
 )
+from fengkong.json_insert import insert_as_json
 from fengkong.kit.id_sets import id_sets
 from fengkong.kit.money import Money, MoneyError, currency_exponent, normalise_currency
+from fengkong.kit.plain_rows import flushed_connection
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import LedgerRows
 from fengkong.receivables import service as receivables_service
@@ -594,26 +596,35 @@ def _snapshot_row(
     return row
 
 
+_SNAPSHOTS = ExposureSnapshot.metadata.tables[ExposureSnapshot.__tablename__]
+
+
 def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or overwrite, so the stream consumer and the daily refresh may write the same
-    customer at the same time (the later commit wins; both computed a true figure). One
-    statement run for many rows (the driver's executemany): a multi-row VALUES of 1,000 rows
-    costs SQLAlchemy about a second to compile."""
-    insert_for = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    # On the table, not the class: the ORM's bulk insert would walk every row's values again.
-    statement = insert_for(ExposureSnapshot.metadata.tables[ExposureSnapshot.__tablename__])
-    statement = statement.on_conflict_do_update(
+    customer at the same time (the later commit wins; both computed a true figure).
+
+    On PostgreSQL the rows go as one JSON parameter of one short statement
+    (``fengkong.json_insert``: a stream job's snapshots were a pipelined upsert a row); elsewhere,
+    or for a value JSON cannot carry, one statement run for many rows (the driver's executemany:
+    a multi-row VALUES of 1,000 rows costs SQLAlchemy about a second to compile)."""
+    if not rows:
+        return
+    connection = flushed_connection(session)
+    if insert_as_json(connection, _SNAPSHOTS, rows, update_on_conflict_of="customer_id"):
+        return
+    dialect = connection.dialect
+    insert_for = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    upsert = insert_for(_SNAPSHOTS)
+    upsert = upsert.on_conflict_do_update(
         index_elements=["customer_id"],
         set_={
-            column.name: statement.excluded[column.name]
-            for column in ExposureSnapshot.__table__.columns
+            column.name: upsert.excluded[column.name]
+            for column in _SNAPSHOTS.columns
             if column.name != "customer_id"
         },
     )
     for start in range(0, len(rows), _UPSERT_ROWS):
-        session.execute(statement, list(rows[start : start + _UPSERT_ROWS]))
+        session.execute(upsert, list(rows[start : start + _UPSERT_ROWS]))
 
 
 def refresh_exposures(

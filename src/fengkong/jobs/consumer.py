@@ -47,6 +47,7 @@ from fengkong.db import UTCDateTime
 from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
+from fengkong.json_insert import insert_as_json
 from fengkong.kit.id_sets import id_sets
 from fengkong.kit.plain_rows import plain_rows
 from fengkong.kit.time import business_today, utcnow
@@ -398,7 +399,9 @@ def apply_customers(
         }
         for customer_id, found in sorted(pending.items())
     ]
-    session.connection().execute(_BATCHES.insert(), batches)
+    connection = session.connection()
+    if not insert_as_json(connection, _BATCHES, batches):
+        connection.execute(_BATCHES.insert(), batches)
     session.flush()
     return ApplySummary(
         customers=len(pending),

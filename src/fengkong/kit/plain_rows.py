@@ -4,14 +4,15 @@ A select of columns run through ``Session.execute`` still passes every row throu
 loading machinery; a stream job reads tens of thousands of rows a second, and that machinery
 was a fifth of a worker's time (py-spy). On the session's connection the driver's rows come back
 as they are. Pending changes are flushed first, as ``Session.execute`` would, so the rows are
-what a session query would see.
+what a session query would see (``flushed_connection``, also for Core writes that must follow
+them).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVarTuple, overload
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import Connection, CursorResult, Executable
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
@@ -30,6 +31,12 @@ def plain_rows(session: Session, statement: Executable) -> CursorResult[*tuple[A
 
 def plain_rows(session: Session, statement: Executable) -> CursorResult[*tuple[Any, ...]]:
     """``statement``'s result on the session's connection, after the session's autoflush."""
+    return flushed_connection(session).execute(statement)
+
+
+def flushed_connection(session: Session) -> Connection:
+    """The session's connection once its pending changes are flushed (unless autoflush is off),
+    for Core statements that must see them, as ``Session.execute`` would."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement)
+    return session.connection()

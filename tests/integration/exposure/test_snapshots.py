@@ -3,7 +3,7 @@ computation, expected loss at the current PD, the largest losses, and what is no
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,6 +22,7 @@ from fengkong.kit.time import utcnow
 from fengkong.risk.models import CustomerRating
 from tests import factories
 from tests.integration.exposure.conftest import AS_OF, SYSTEM, hand_computed_ledger, rate
+from tests.sql_statements import statements_sent
 
 
 def _customer_owing(
@@ -230,3 +231,35 @@ def test_refreshing_needs_exposure_write_and_the_summary_exposure_read(session: 
     with pytest.raises(PermissionDenied):
         service.refresh_exposures(session, auditor, as_of=AS_OF)
     assert service.portfolio_summary(session, auditor).customers == 0
+
+
+def test_snapshots_are_written_and_overwritten_exactly_in_one_statement_on_postgresql(
+    session: Session,
+) -> None:
+    """PostgreSQL takes a job's snapshots as one JSON parameter: six decimal places of the loss
+    and the microseconds of the time survive it, and a second write overwrites the first."""
+    customer_id = _customer_owing("100.00")
+    columns = [c.key for c in ExposureSnapshot.__table__.columns]
+    moment = datetime(2026, 7, 1, 8, 30, 15, 123456, tzinfo=UTC)
+
+    def row(net: int, loss: str) -> dict[str, object]:
+        amounts = {key: net + n for n, key in enumerate(columns) if key.endswith("_minor")}
+        return amounts | {
+            "customer_id": customer_id,
+            "as_of": AS_OF,
+            "currency": "CNY",
+            "loss_at_default": Decimal(loss),
+            "computed_at": moment,
+        }
+
+    service._upsert_snapshots(session, [row(1_000, "12.345678")])
+    sent = statements_sent(
+        session, lambda: service._upsert_snapshots(session, [row(2_000, "0.000001")])
+    )
+
+    snapshot = _snapshot(session, customer_id)
+    stored = {key: getattr(snapshot, key) for key in columns}
+    assert stored == row(2_000, "0.000001")
+    upserts = [s for s in sent if s.startswith("INSERT INTO exposure_snapshots")]
+    assert len(upserts) == 1
+    assert ("json_to_recordset" in upserts[0]) == (session.get_bind().dialect.name == "postgresql")
