@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -85,6 +86,18 @@ _STALLED = text(
     "WHERE last_heartbeat < now() - make_interval(secs => :seconds))) "
     "RETURNING args"
 )
+
+
+# procrastinate keeps every finished job (and its events); the stream's are of no use once done
+# (``stream_batches`` records what each applied) and come at ~40 a second at a steady rate. Each
+# dispatcher deletes the succeeded ones it saw created at least ``SUCCEEDED_JOBS_KEPT_SECONDS``
+# before; failed jobs stay for inspection.
+SUCCEEDED_JOBS_KEPT_SECONDS = 600.0
+_DELETE_SUCCEEDED = text(
+    "DELETE FROM procrastinate_jobs "
+    "WHERE id <= :upto AND queue_name = :queue AND status = 'succeeded'"
+)
+_LAST_JOB = text("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
 
 
 def worker_name() -> str:
@@ -167,6 +180,17 @@ def requeue_stalled(session: Session, *, stalled_after: float) -> int:
     return len(rows)
 
 
+def delete_succeeded_jobs(session: Session, *, upto: int) -> int:
+    """Delete the stream's succeeded jobs of id ``upto`` or below (their procrastinate events go
+    with them), in the caller's transaction; how many."""
+    result = session.execute(_DELETE_SUCCEEDED, {"upto": upto, "queue": QUEUE})
+    return int(getattr(result, "rowcount", 0))
+
+
+def last_job_id(session: Session) -> int:
+    return int(session.scalar(_LAST_JOB) or 0)
+
+
 def libpq_url(url: str) -> str:
     """The SQLAlchemy URL as a libpq connection string for procrastinate's psycopg pool."""
     parsed = make_url(url)
@@ -231,7 +255,10 @@ def make_app(url: str) -> procrastinate.App:
 
 class DispatchLoop(BackgroundLoop):
     """Dispatches the stream every ``interval_seconds`` (at once again while a full window was
-    read), in a daemon thread beside the procrastinate worker."""
+    read), in a daemon thread beside the procrastinate worker. Between passes, now and then: the
+    jobs of stalled workers are queued again (every sixth of ``stalled_after``, not every pass:
+    a pass comes five times a second) and succeeded jobs older than ``keep_succeeded_seconds``
+    are deleted."""
 
     thread_name = "fengkong-dispatch"
     failure = "dispatching the event stream failed; retrying"
@@ -244,16 +271,29 @@ class DispatchLoop(BackgroundLoop):
         partitions: int,
         stalled_after: float = STALLED_AFTER,
         limit: int = DEFAULT_WINDOW,
+        keep_succeeded_seconds: float = SUCCEEDED_JOBS_KEPT_SECONDS,
     ) -> None:
         super().__init__(interval_seconds=interval_seconds, first_wait=0.0)
         self.database = database
         self.partitions = partitions
         self.stalled_after = stalled_after
         self.limit = limit
+        self.keep_succeeded_seconds = keep_succeeded_seconds
+        self._stalled_check_at = 0.0
+        self._cleanup_at = 0.0
+        self._delete_upto: int | None = None
 
     def run_once(self) -> PassSummary:
         with self.database.session_scope(actor=WORKER_ACTOR) as session:
-            requeue_stalled(session, stalled_after=self.stalled_after)
+            clock = time.monotonic()
+            if clock >= self._stalled_check_at:
+                requeue_stalled(session, stalled_after=self.stalled_after)
+                self._stalled_check_at = clock + self.stalled_after / 6
+            if clock >= self._cleanup_at:
+                if self._delete_upto is not None:
+                    delete_succeeded_jobs(session, upto=self._delete_upto)
+                self._delete_upto = last_job_id(session)
+                self._cleanup_at = clock + self.keep_succeeded_seconds
             return dispatch(session, partitions=self.partitions, limit=self.limit)
 
     def step(self) -> float:

@@ -363,3 +363,62 @@ def test_a_retry_merged_into_a_waiting_job_keeps_each_customers_later_through(
             {"lock": queue.partition_lock(3)},
         ).scalars()
     assert customers == {"11": 500, "19": 300, "27": 100}
+
+
+def _job(session: Session, queue_name: str, status: str) -> int:
+    """A job taken through procrastinate's statuses, so that its triggers record its events."""
+    job_id = int(
+        session.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, args) "
+                "VALUES (:queue, 'task', '{}') RETURNING id"
+            ),
+            {"queue": queue_name},
+        ).scalar_one()
+    )
+    for step in ("doing", status):
+        session.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = CAST(:status AS procrastinate_job_status) "
+                "WHERE id = :id"
+            ),
+            {"status": step, "id": job_id},
+        )
+    return job_id
+
+
+def _events_of(session: Session, job_id: int) -> int:
+    return int(
+        session.scalar(
+            text("SELECT count(*) FROM procrastinate_events WHERE job_id = :id"), {"id": job_id}
+        )
+        or 0
+    )
+
+
+def test_a_dispatcher_deletes_the_streams_succeeded_jobs_once_kept_their_time(
+    stream_db: tuple[str, Database],
+) -> None:
+    """procrastinate keeps every finished job; the stream's succeeded ones are deleted, with
+    their events, one keeping period after a dispatcher first saw them. Failed jobs, unfinished
+    jobs and other queues' jobs stay."""
+    _url, database = stream_db
+    with database.session_scope(actor=SYSTEM) as session:
+        done = _job(session, queue.QUEUE, "succeeded")
+        failed = _job(session, queue.QUEUE, "failed")
+        waiting = _job(session, queue.QUEUE, "todo")
+        periodic = _job(session, "periodic", "succeeded")
+        assert _events_of(session, done) > 0
+    loop = queue.DispatchLoop(
+        database, interval_seconds=1.0, partitions=2, keep_succeeded_seconds=0
+    )
+    loop.run_once()
+    with database.session_scope(actor=SYSTEM) as session:
+        later = _job(session, queue.QUEUE, "succeeded")
+    loop.run_once()
+
+    with database.session_scope(actor=SYSTEM) as session:
+        left = set(session.execute(text("SELECT id FROM procrastinate_jobs")).scalars())
+        events_of_done = _events_of(session, done)
+    assert left == {failed, waiting, periodic, later}
+    assert events_of_done == 0
