@@ -19,14 +19,14 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Executable, Row, Select, select, union
+from sqlalchemy import Executable, Select, select, union
 from sqlalchemy.orm import Session
 
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer
 from fengkong.financials.models import STATEMENT_LINES, FinancialStatement
 from fengkong.kit.id_sets import IdSet, id_sets
-from fengkong.kit.plain_rows import plain_rows
+from fengkong.kit.plain_rows import records
 from fengkong.legal_events.models import LegalEvent
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
@@ -38,7 +38,8 @@ CHUNK = 500
 """Customers per ``IN`` list on SQLite: well under its bound-parameter cap (PostgreSQL reads
 them all in one statement, ``kit.id_sets``)."""
 
-Rows = Sequence[Row[Any]]
+Rows = Sequence[Any]
+"""Named tuples (``kit.plain_rows.records``), fields named as the statement's columns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +73,10 @@ def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: 
     derives."""
     ids = sorted(set(customer_ids))
 
-    def rows(statement_of: Callable[[IdSet], Executable]) -> list[Row[Any]]:
-        found: list[Row[Any]] = []
+    def rows(statement_of: Callable[[IdSet], Executable]) -> list[Any]:
+        found: list[Any] = []
         for part in id_sets(session, ids, chunk=CHUNK):
-            found.extend(plain_rows(session, statement_of(part)))
+            found.extend(records(session, statement_of(part)))
         found.sort(key=lambda row: row.id)
         return found
 

@@ -177,15 +177,14 @@ def _ensure_positions(session: Session, customer_ids: Sequence[int]) -> None:
     if not customer_ids:
         return
     dialect = session.get_bind().dialect.name
-    table = _POSITIONS
     rows = [
         {"customer_id": c, "last_event_id": 0, "events_applied": 0, "updated_at": utcnow()}
         for c in customer_ids
     ]
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
+        statement: Any = postgresql.insert(_POSITIONS).on_conflict_do_nothing()
     else:
-        statement = sqlite.insert(table).on_conflict_do_nothing()
+        statement = sqlite.insert(_POSITIONS).on_conflict_do_nothing()
     session.execute(statement, rows)
 
 

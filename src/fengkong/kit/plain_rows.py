@@ -10,6 +10,8 @@ them).
 
 from __future__ import annotations
 
+from collections import namedtuple
+from functools import cache
 from typing import Any, TypeVarTuple, overload
 
 from sqlalchemy import Connection, CursorResult, Executable
@@ -32,6 +34,20 @@ def plain_rows(session: Session, statement: Executable) -> CursorResult[*tuple[A
 def plain_rows(session: Session, statement: Executable) -> CursorResult[*tuple[Any, ...]]:
     """``statement``'s result on the session's connection, after the session's autoflush."""
     return flushed_connection(session).execute(statement)
+
+
+def records(session: Session, statement: Executable) -> list[Any]:
+    """``statement``'s rows as named tuples (fields named as the result's columns), for rows
+    whose fields are read by name many times: by name off a SQLAlchemy ``Row`` a field costs
+    ~0.7 µs, 17 times a named tuple's (measured), and a stream job's shared ledger rows are read
+    field by field by scoring, the rules and exposure alike."""
+    result = plain_rows(session, statement)
+    return list(map(_record_class(tuple(result.keys()))._make, result))
+
+
+@cache
+def _record_class(fields: tuple[str, ...]) -> Any:
+    return namedtuple("Record", fields, rename=True)
 
 
 def flushed_connection(session: Session) -> Connection:

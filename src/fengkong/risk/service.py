@@ -37,7 +37,7 @@ from fengkong.errors import NotFound, ValidationFailed
 from fengkong.events.models import Event
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.id_sets import among, id_sets
-from fengkong.kit.plain_rows import plain_rows
+from fengkong.kit.plain_rows import plain_rows, records
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import LedgerRows
 from fengkong.models.models import ModelVersion
@@ -397,7 +397,7 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
             row.inputs_hash,
             row.model_version_id,
         )
-        for row in plain_rows(session, statement)
+        for row in records(session, statement)
         if row.customer_id in wanted
     }
 
