@@ -42,7 +42,6 @@ from sqlalchemy.orm import Session
 
 from fengkong import recorders
 from fengkong.auth.actor import Actor
-from fengkong.customers.models import Customer
 from fengkong.db import UTCDateTime
 from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
@@ -261,27 +260,24 @@ class _Pending:
     first_event_id: int
     events: int
     first_recorded_at: datetime
-    customer_exists: bool
 
 
 # PostgreSQL: every customer's range in three array parameters — one short statement, parsed and
 # planned once a process, however many customers a job holds (a job of a backlog holds its whole
 # partition: thousands).
 _PENDING_BY_ARRAYS = text(
-    "SELECT b.customer_id, min(e.id), count(*), min(e.recorded_at), c.id "
+    "SELECT b.customer_id, min(e.id), count(*), min(e.recorded_at) "
     "FROM unnest(CAST(:customers AS integer[]), CAST(:afters AS bigint[]), "
     "CAST(:throughs AS bigint[])) AS b(customer_id, after_id, through_id) "
     "JOIN events e ON e.customer_id = b.customer_id "
     "AND e.id > b.after_id AND e.id <= b.through_id "
-    "LEFT JOIN customers c ON c.id = b.customer_id "
     "WHERE e.event_type <> ALL(CAST(:own AS varchar[])) "
-    "GROUP BY b.customer_id, c.id"
+    "GROUP BY b.customer_id"
 ).columns(
     column("customer_id", Integer),
     column("first_event_id", BigInteger),
     column("events", Integer),
     column("first_recorded_at", UTCDateTime()),
-    column("existing", Integer),
 )
 
 
@@ -312,27 +308,21 @@ def _pending_rows(
                 func.min(Event.id),
                 func.count(),
                 func.min(Event.recorded_at),
-                Customer.id,
             )
-            .outerjoin(Customer, Customer.id == Event.customer_id)
             .where(or_(*ranges), Event.event_type.not_in(OWN_EVENT_TYPES))
-            .group_by(Event.customer_id, Customer.id)
+            .group_by(Event.customer_id)
         )
 
 
 def _pending(session: Session, bounds: Mapping[int, tuple[int, int]]) -> dict[int, _Pending]:
     """Each customer's relevant events ``after`` < id <= ``through`` (``bounds[customer]``), in
     one statement on PostgreSQL and one per chunk of customers on SQLite instead of one per
-    customer, and whether the customer still exists (in the same statement: a deleted
-    customer's events only move its position)."""
+    customer."""
     found: dict[int, _Pending] = {}
-    for customer_id, first, count, recorded, existing in _pending_rows(session, bounds):
+    for customer_id, first, count, recorded in _pending_rows(session, bounds):
         # every row matched one of the customers asked for, so customer_id is never NULL
         found[cast(int, customer_id)] = _Pending(
-            first_event_id=first,
-            events=count,
-            first_recorded_at=recorded,
-            customer_exists=existing is not None,
+            first_event_id=first, events=count, first_recorded_at=recorded
         )
     return found
 
@@ -362,11 +352,12 @@ def apply_customers(
     skipped = len(customer_ids) - len(pending)
     if not pending:
         return ApplySummary(customers=0, events=0, skipped=skipped)
-    existing = sorted(c for c, found in pending.items() if found.customer_exists)
+    # Scoring, the rules and exposure read the same ledgers: once for the three. Their own
+    # writes (scores, alerts, snapshots) change none of these rows. A deleted customer has no
+    # row in them: its events only move its position.
+    rows = read_ledger_rows(session, sorted(pending), as_of=day)
+    existing = sorted(row.id for row in rows.customers)
     if existing:
-        # Scoring, the rules and exposure read the same ledgers: once for the three. Their own
-        # writes (scores, alerts, snapshots) change none of these rows.
-        rows = read_ledger_rows(session, existing, as_of=day)
         with recorders.audit_at_end(session):
             risk_service.score_customers(
                 session,

@@ -365,6 +365,26 @@ def test_a_retry_merged_into_a_waiting_job_keeps_each_customers_later_through(
     assert customers == {"11": 500, "19": 300, "27": 100}
 
 
+def test_a_window_merged_into_a_waiting_job_adds_its_customers_and_moves_their_through(
+    stream_db: tuple[str, Database],
+) -> None:
+    """A window just read is later than what waits: one job, its customers and the waiting
+    job's, each at its latest ``through``."""
+    _url, database = stream_db
+    with database.session_scope(actor=SYSTEM) as session:
+        queue.queue_partitions(session, {3: {11: 200, 19: 300}}, fresh=True)
+        queue.queue_partitions(session, {3: {11: 500, 27: 100}}, fresh=True)
+        jobs = (
+            session.execute(
+                text("SELECT args->'customers' FROM procrastinate_jobs WHERE lock = :lock"),
+                {"lock": queue.partition_lock(3)},
+            )
+            .scalars()
+            .all()
+        )
+    assert jobs == [{"11": 500, "19": 300, "27": 100}]
+
+
 def _job(session: Session, queue_name: str, status: str) -> int:
     """A job taken through procrastinate's statuses, so that its triggers record its events."""
     job_id = int(
