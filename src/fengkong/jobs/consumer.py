@@ -264,15 +264,18 @@ class _Pending:
 
 # PostgreSQL: every customer's range in three array parameters — one short statement, parsed and
 # planned once a process, however many customers a job holds (a job of a backlog holds its whole
-# partition: thousands).
+# partition: thousands). Each customer's events are counted in a LATERAL subquery, so the plan is
+# an index lookup a customer whatever the count: as a join, PostgreSQL planned large jobs as a
+# parallel hash join over the whole events table (seen as a fifth of its time at a steady rate).
 _PENDING_BY_ARRAYS = text(
-    "SELECT b.customer_id, min(e.id), count(*), min(e.recorded_at) "
+    "SELECT b.customer_id, pending.first_id, pending.events, pending.first_recorded_at "
     "FROM unnest(CAST(:customers AS integer[]), CAST(:afters AS bigint[]), "
     "CAST(:throughs AS bigint[])) AS b(customer_id, after_id, through_id) "
-    "JOIN events e ON e.customer_id = b.customer_id "
-    "AND e.id > b.after_id AND e.id <= b.through_id "
-    "WHERE e.event_type <> ALL(CAST(:own AS varchar[])) "
-    "GROUP BY b.customer_id"
+    "CROSS JOIN LATERAL (SELECT min(e.id) AS first_id, count(*) AS events, "
+    "min(e.recorded_at) AS first_recorded_at FROM events e "
+    "WHERE e.customer_id = b.customer_id AND e.id > b.after_id AND e.id <= b.through_id "
+    "AND e.event_type <> ALL(CAST(:own AS varchar[]))) AS pending "
+    "WHERE pending.events > 0"
 ).columns(
     column("customer_id", Integer),
     column("first_event_id", BigInteger),
