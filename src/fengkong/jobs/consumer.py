@@ -48,7 +48,7 @@ from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.json_insert import insert_as_json
 from fengkong.kit.id_sets import id_sets
-from fengkong.kit.plain_rows import plain_rows
+from fengkong.kit.plain_rows import flushed_connection, plain_rows
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import read_ledger_rows
 from fengkong.monitoring import service as monitoring_service
@@ -136,11 +136,9 @@ def _gap_is_final(session: Session, event_after_gap: int) -> bool:
     oldest = _oldest_open_writer(session)
     if oldest is None:
         return True
-    recorded = (
-        session.connection()
-        .execute(select(Event.recorded_at).where(Event.id == event_after_gap))
-        .scalar_one()
-    )
+    recorded = plain_rows(
+        session, select(Event.recorded_at).where(Event.id == event_after_gap)
+    ).scalar_one()
     return oldest > recorded + GAP_MARGIN
 
 
@@ -149,16 +147,13 @@ def read_window(session: Session, *, after: int, limit: int = DEFAULT_WINDOW) ->
 
     Read as plain rows on the session's connection: a window is thousands of rows, and the ORM's
     row loading (for columns, no entities) cost the dispatcher more than the query."""
-    rows = (
-        session.connection()
-        .execute(
-            select(Event.id, Event.customer_id, Event.event_type)
-            .where(Event.id > after)
-            .order_by(Event.id)
-            .limit(limit)
-        )
-        .all()
-    )
+    rows = plain_rows(
+        session,
+        select(Event.id, Event.customer_id, Event.event_type)
+        .where(Event.id > after)
+        .order_by(Event.id)
+        .limit(limit),
+    ).all()
     last = after
     through: dict[int, int] = {}
     read = 0
@@ -289,7 +284,7 @@ def _pending_rows(
 ) -> Iterator[Sequence[Any]]:
     customer_ids = sorted(bounds)
     if session.get_bind().dialect.name == "postgresql":
-        yield from session.connection().execute(
+        yield from flushed_connection(session).execute(
             _PENDING_BY_ARRAYS,
             {
                 "customers": customer_ids,
@@ -305,7 +300,8 @@ def _pending_rows(
             and_(Event.customer_id == c, Event.id > bounds[c][0], Event.id <= bounds[c][1])
             for c in chunk
         ]
-        yield from session.execute(
+        yield from plain_rows(
+            session,
             select(
                 Event.customer_id,
                 func.min(Event.id),
@@ -313,7 +309,7 @@ def _pending_rows(
                 func.min(Event.recorded_at),
             )
             .where(or_(*ranges), Event.event_type.not_in(OWN_EVENT_TYPES))
-            .group_by(Event.customer_id)
+            .group_by(Event.customer_id),
         )
 
 
@@ -392,7 +388,7 @@ def apply_customers(
         }
         for customer_id, found in sorted(pending.items())
     ]
-    connection = session.connection()
+    connection = flushed_connection(session)
     if not insert_as_json(connection, _BATCHES, batches):
         connection.execute(_BATCHES.insert(), batches)
     session.flush()

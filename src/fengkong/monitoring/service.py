@@ -36,7 +36,7 @@ from fengkong.i18n import N_, Message
 from fengkong.kit.id_sets import id_sets
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.money import Money
-from fengkong.kit.plain_rows import plain_rows
+from fengkong.kit.plain_rows import records
 from fengkong.ledger_rows import LedgerRows
 from fengkong.limits import service as limits_service
 from fengkong.limits.status import BlockKind, RequestKind
@@ -200,17 +200,10 @@ class PreviewResult:
     customer_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _StoredState:
-    id: int
-    level: int
-    last_alert_at: datetime | None
-
-
-def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, str], _StoredState]:
-    """The customers' stored rule states as plain rows: most never flip in an evaluation, and
-    only those that do are loaded as objects (``_flip``)."""
-    found: dict[tuple[int, str], _StoredState] = {}
+def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, str], Any]:
+    """The customers' stored rule states as named tuples (``id``, ``level``, ``last_alert_at``):
+    most never flip in an evaluation, and only those that do are loaded as objects (``_flip``)."""
+    found: dict[tuple[int, str], Any] = {}
     for part in id_sets(session, customer_ids, chunk=facts_loader.CHUNK):
         statement = select(
             RuleState.customer_id,
@@ -219,8 +212,7 @@ def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, st
             RuleState.level,
             RuleState.last_alert_at,
         ).where(part.among(RuleState.customer_id))
-        for customer_id, rule_id, state_id, level, last_alert_at in plain_rows(session, statement):
-            found[(customer_id, rule_id)] = _StoredState(state_id, level, last_alert_at)
+        found.update(((s.customer_id, s.rule_id), s) for s in records(session, statement))
     return found
 
 
