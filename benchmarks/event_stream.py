@@ -45,6 +45,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from autovacuum import Autovacuum, server_autovacuum_on, visit
 from fengkong.audit.chain import seal_all
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
@@ -294,18 +295,20 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
                     _post(base, token, warm[offset : offset + 10_000])
                 _wait_until_caught_up(url)
                 _seal_audit_chain(url)
+                visit(url)
             measured_after = _last_event_id(url)
             stream = events(args.events, args.customers)
             cpu_before = _cpu_by_group(server, started)
             start = time.perf_counter()
-            for offset in range(0, len(stream), args.batch):
-                _post(base, token, stream[offset : offset + args.batch])
-                if args.rate:
-                    due = start + (offset + args.batch) / args.rate
-                    time.sleep(max(0.0, due - time.perf_counter()))
-            ingested = time.perf_counter() - start
-            _wait_until_caught_up(url)
-            total = time.perf_counter() - start
+            with Autovacuum(url) as autovacuum:
+                for offset in range(0, len(stream), args.batch):
+                    _post(base, token, stream[offset : offset + args.batch])
+                    if args.rate:
+                        due = start + (offset + args.batch) / args.rate
+                        time.sleep(max(0.0, due - time.perf_counter()))
+                ingested = time.perf_counter() - start
+                _wait_until_caught_up(url)
+                total = time.perf_counter() - start
             cpu_after = _cpu_by_group(server, started)
         finally:
             for process in [*started, server]:
@@ -327,6 +330,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
         "latency_p95_s": round(p95, 2),
         "latency_max_s": round(worst, 2),
         "applications_a_customer": round(applications, 2),
+        "autovacuum": "server" if server_autovacuum_on(url) else f"{autovacuum.visits} visits",
         "cpu_ms_per_event": {
             group: round((cpu_after[group] - cpu_before[group]) / args.events * 1000, 3)
             for group in cpu_before
