@@ -437,7 +437,7 @@ def insert_many_created(
         ).scalars()
         for row, drawn in zip(rows, keys, strict=True):
             row[key.key] = drawn
-        if large_json or not insert_as_json(connection, table, rows):
+        if large_json or insert_as_json(connection, table, rows) is None:
             connection.execute(insert(table), rows)
         return rows
     generated = connection.execute(

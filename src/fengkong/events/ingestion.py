@@ -27,10 +27,14 @@ from fengkong.customers.models import Customer
 from fengkong.errors import ValidationFailed
 from fengkong.events.models import Event
 from fengkong.events.schemas import MAX_BATCH, IncomingEvent
+from fengkong.json_insert import insert_as_json
+from fengkong.kit.id_sets import id_sets
+from fengkong.kit.plain_rows import flushed_connection, plain_rows
 from fengkong.kit.time import utcnow
 from fengkong.records import field_error
 
 INGESTED = "ingested"
+_EVENTS = Event.metadata.tables[Event.__tablename__]
 _CHUNK = 1_000
 
 
@@ -41,24 +45,36 @@ class IngestSummary:
     duplicate_event_ids: list[str]
 
 
-def _customers(session: Session, column: Any, values: Sequence[Any]) -> dict[Any, tuple[int, bool]]:
-    found: dict[Any, tuple[int, bool]] = {}
-    unique = sorted(set(values))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        rows = session.execute(
-            select(column, Customer.id, Customer.archived_at).where(column.in_(chunk))
+def _customers_by_id(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+    found: dict[int, tuple[int, bool]] = {}
+    for part in id_sets(session, sorted(set(ids)), chunk=_CHUNK):
+        statement = select(Customer.id, Customer.archived_at).where(part.among(Customer.id))
+        found.update(
+            {cid: (cid, archived is not None) for cid, archived in plain_rows(session, statement)}
         )
-        found.update({key: (cid, archived is not None) for key, cid, archived in rows})
+    return found
+
+
+def _customers_by_uscc(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, bool]]:
+    found: dict[str, tuple[int, bool]] = {}
+    unique = sorted(set(codes))
+    for start in range(0, len(unique), _CHUNK):
+        statement = select(Customer.uscc, Customer.id, Customer.archived_at).where(
+            Customer.uscc.in_(unique[start : start + _CHUNK])
+        )
+        found.update(
+            {
+                code: (cid, archived is not None)
+                for code, cid, archived in plain_rows(session, statement)
+            }
+        )
     return found
 
 
 def _resolve(session: Session, events: Sequence[IncomingEvent]) -> list[int]:
-    by_id = _customers(
-        session, Customer.id, [e.customer_id for e in events if e.customer_id is not None]
-    )
-    by_uscc = _customers(
-        session, Customer.uscc, [e.customer_uscc for e in events if e.customer_uscc is not None]
+    by_id = _customers_by_id(session, [e.customer_id for e in events if e.customer_id is not None])
+    by_uscc = _customers_by_uscc(
+        session, [e.customer_uscc for e in events if e.customer_uscc is not None]
     )
     problems: list[dict[str, Any]] = []
     resolved: list[int] = []
@@ -78,7 +94,7 @@ def _resolve(session: Session, events: Sequence[IncomingEvent]) -> list[int]:
             field, value, hit = "customer_id", incoming.customer_id, by_id.get(incoming.customer_id)
         else:
             field, value = "customer_uscc", incoming.customer_uscc
-            hit = by_uscc.get(incoming.customer_uscc)
+            hit = None if value is None else by_uscc.get(value)
         if hit is None:
             problems.append(field_error(f"events[{index}].{field}", value, "no such customer"))
             continue
@@ -122,16 +138,24 @@ def ingest_events(
         }
         for incoming, customer_id in zip(events, customer_ids, strict=True)
     ]
-    table = Event.metadata.tables[Event.__tablename__]
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    statement = insert.on_conflict_do_nothing(index_elements=["event_id"]).returning(
-        table.c.event_id
-    )
+    connection = flushed_connection(session)
     stored: set[str] = set()
-    for start in range(0, len(rows), _CHUNK):
-        result = session.execute(statement, rows[start : start + _CHUNK])
-        stored.update(result.scalars().all())
+    as_json = insert_as_json(
+        connection, _EVENTS, rows, skip_on_conflict_of="event_id", returning=("event_id",)
+    )
+    if as_json is not None:
+        stored.update(as_json.scalars())
+    else:
+        insert: Any = (
+            postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        )
+        statement = (
+            insert(_EVENTS)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(_EVENTS.c.event_id)
+        )
+        for start in range(0, len(rows), _CHUNK):
+            stored.update(connection.execute(statement, rows[start : start + _CHUNK]).scalars())
     duplicates = [e.event_id for e in events if e.event_id not in stored]
     recorders.record_bulk_load(
         session,

@@ -610,7 +610,8 @@ def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     connection = flushed_connection(session)
-    if insert_as_json(connection, _SNAPSHOTS, rows, update_on_conflict_of="customer_id"):
+    upserted = insert_as_json(connection, _SNAPSHOTS, rows, update_on_conflict_of="customer_id")
+    if upserted is not None:
         return
     dialect = connection.dialect
     insert_for = postgresql.insert if dialect.name == "postgresql" else sqlite.insert

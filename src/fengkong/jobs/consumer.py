@@ -389,7 +389,7 @@ def apply_customers(
         for customer_id, found in sorted(pending.items())
     ]
     connection = flushed_connection(session)
-    if not insert_as_json(connection, _BATCHES, batches):
+    if insert_as_json(connection, _BATCHES, batches) is None:
         connection.execute(_BATCHES.insert(), batches)
     session.flush()
     return ApplySummary(

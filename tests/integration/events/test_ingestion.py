@@ -17,6 +17,7 @@ from fengkong.events.schemas import EventBatchIn, IncomingEvent
 from fengkong.kit.time import utcnow
 from tests import factories
 from tests.personas import Personas
+from tests.sql_statements import statements_sent
 
 _EVENT = TypeAdapter(IncomingEvent)
 
@@ -149,3 +150,54 @@ def test_ingesting_needs_events_write(session: Session, personas: Personas) -> N
             personas.sam_sales.actor,
             events=[invoice_event("sales-1", {"customer_id": customer.id})],
         )
+
+
+def test_a_batch_goes_in_one_insert_and_keeps_every_value_exactly(
+    session: Session, personas: Personas
+) -> None:
+    """On PostgreSQL the batch travels as one JSON parameter of one insert (not a page of
+    placeholders per thousand events); what comes back is what was sent: text that looks like
+    SQL or JSON, Chinese, a time to the microsecond in another zone."""
+    customer = factories.customer()
+    actor = personas.alice_analyst.actor
+    ingestion.ingest_events(
+        session, actor, events=[invoice_event("dup-0", {"customer_id": customer.id})]
+    )
+    hostile = '\'); DROP TABLE events; -- "}\\u0000 {"a": 1} 发票'
+    events = [
+        _EVENT.validate_python(
+            {
+                "event_id": f"exact-{n}",
+                "type": "customer_updated",
+                "occurred_at": f"2026-11-20T08:00:00.{n:06d}+08:00",
+                "customer_id": customer.id,
+                "payload": {
+                    "changes": {
+                        "name": f"{hostile}{n}",
+                        "n": n,
+                        "ok": True,
+                        "ratio": n / 3,
+                        "gone": None,
+                    }
+                },
+            }
+        )
+        for n in range(1, 1_201)
+    ] + [invoice_event("dup-0", {"customer_id": customer.id})]
+
+    def ingest() -> None:
+        summary = ingestion.ingest_events(session, actor, events=events)
+        assert (summary.accepted, summary.duplicates) == (1_200, 1)
+        assert summary.duplicate_event_ids == ["dup-0"]
+
+    inserts = [
+        s for s in statements_sent(session, ingest) if s.lstrip().startswith("INSERT INTO events")
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        assert len(inserts) == 1
+        assert "json_to_recordset" in inserts[0]
+    stored = [e for e in _ingested(session) if e.event_id.startswith("exact-")]
+    assert [e.event_id for e in stored] == [f"exact-{n}" for n in range(1, 1_201)]
+    assert [e.payload for e in stored] == [e.payload.model_dump(mode="json") for e in events[:-1]]
+    assert [e.occurred_at for e in stored] == [e.occurred_at for e in events[:-1]]
+    assert stored[4].occurred_at.microsecond == 5
