@@ -308,6 +308,8 @@ def rate_customer(
             grade=grade,
             pd=pd,
             as_of=as_of,
+            inputs_hash=score.inputs_hash,
+            model_version_id=score.model_version_id,
         )
     )
     session.flush()

@@ -70,6 +70,7 @@ def _score(session: Session, customer_id: int, grade: str, pd: float, as_of: dat
         rating = CustomerRating(customer_id=customer_id, risk_score_id=score.id, score=500.0)
         session.add(rating)
     rating.risk_score_id, rating.grade, rating.pd, rating.as_of = score.id, grade, pd, as_of
+    rating.inputs_hash, rating.model_version_id = score.inputs_hash, score.model_version_id
     session.flush()
 
 

@@ -145,6 +145,12 @@ class CustomerRating(Base):
     grade: Mapped[str] = mapped_column(String(8), index=True)
     pd: Mapped[float] = mapped_column(Float)
     as_of: Mapped[date] = mapped_column()
+    inputs_hash: Mapped[str] = mapped_column(String(64))
+    """Copies of the score's: whether a rescore changes anything is read here, not from the
+    score's wide row (revision 0022)."""
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="RESTRICT")
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -241,7 +241,7 @@ def score_customers(
     score_ids = _store_scores(
         session, actor, active, champion, verdicts, hashes, changed, day, trigger
     )
-    _update_ratings(session, verdicts, changed, score_ids, day, current)
+    _update_ratings(session, verdicts, changed, score_ids, hashes, champion.model.id, day, current)
     events = _grade_change_events(verdicts, changed, score_ids, current, day)
     shadows = model_scoring.record_shadow_scores(
         session,
@@ -381,9 +381,9 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
         CustomerRating.grade,
         CustomerRating.score,
         CustomerRating.as_of,
-        RiskScore.inputs_hash,
-        RiskScore.model_version_id,
-    ).join(RiskScore, RiskScore.id == CustomerRating.risk_score_id)
+        CustomerRating.inputs_hash,
+        CustomerRating.model_version_id,
+    )
     parts = list(id_sets(session, customer_ids, chunk=_CHUNK))
     if len(parts) == 1:
         statement = statement.where(parts[0].among(CustomerRating.customer_id))
@@ -487,11 +487,14 @@ def _update_ratings(
     verdicts: _Verdicts,
     changed: Sequence[int],
     score_ids: Mapping[int, int],
+    hashes: Sequence[str],
+    model_version_id: int,
     day: date,
     current: Mapping[int, _Rating],
 ) -> None:
-    """Point each changed customer's rating at its new score, unless the rating already holds a
-    score as of a later date (a backtest as of an earlier day leaves ratings alone)."""
+    """Point each changed customer's rating at its new score (with copies of its inputs hash and
+    model), unless the rating already holds a score as of a later date (a backtest as of an
+    earlier day leaves ratings alone)."""
     rows = [
         {
             "customer_id": int(verdicts.customer_id[row]),
@@ -500,6 +503,8 @@ def _update_ratings(
             "grade": str(verdicts.grade[row]),
             "pd": float(verdicts.pd[row]),
             "as_of": day,
+            "inputs_hash": hashes[row],
+            "model_version_id": model_version_id,
             "updated_at": utcnow(),
         }
         for row in changed

@@ -120,6 +120,7 @@ def _rate(
         rating = CustomerRating(customer_id=customer_id, as_of=DAY)
         session.add(rating)
     rating.risk_score_id = row.id
+    rating.inputs_hash, rating.model_version_id = row.inputs_hash, row.model_version_id
     rating.score = score
     rating.grade = "C"
     rating.pd = pd_

@@ -48,10 +48,13 @@ def _score(session: Session, customer_id: int, grade: str, as_of: date) -> None:
                 grade=grade,
                 pd=0.01,
                 as_of=as_of,
+                inputs_hash=score.inputs_hash,
+                model_version_id=score.model_version_id,
             )
         )
     else:
         rating.risk_score_id, rating.grade, rating.as_of = score.id, grade, as_of
+        rating.inputs_hash, rating.model_version_id = score.inputs_hash, score.model_version_id
     session.flush()
 
 
