@@ -6,7 +6,7 @@ rates. Callers own the transaction; nothing here commits (docs/exposure.md).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -635,12 +635,14 @@ def refresh_exposures(
     customer_ids: Collection[int] | None = None,
     as_of: date | None = None,
     rows: LedgerRows | None = None,
+    ratings: Mapping[int, risk_service.Rating] | None = None,
 ) -> int:
     """Recompute the exposure snapshot of the customers named (default: every customer not
     archived) with ageing as of ``as_of`` (default: today); how many were written. The reads
     and the ``compose`` are ``portfolio_exposure``'s, so the dashboard and the API agree.
     Customers with nothing owed get a row of zeros: computed, not missing. ``rows``: a stream
-    job's shared read of these customers on that day, which their balances are summed from."""
+    job's shared read of these customers on that day, which their balances are summed from;
+    ``ratings``: their ratings as the job's scoring left them (``ScoringSummary.ratings``)."""
     auth_service.ensure_permission(actor, Permission.EXPOSURE_WRITE)
     day = as_of or _today()
     if rows is not None and (
@@ -657,7 +659,7 @@ def refresh_exposures(
     )
     written = 0
     for part in parts:
-        customers = ledger.customers(session, part)
+        customers = _customer_rows(session, part, rows, ratings)
         if not customers:
             continue
         books, _ = _books(session, day, config, part, rows)
@@ -673,6 +675,28 @@ def refresh_exposures(
         written += len(snapshots)
     session.flush()
     return written
+
+
+def _customer_rows(
+    session: Session,
+    customer_ids: Sequence[int] | None,
+    rows: LedgerRows | None,
+    ratings: Mapping[int, risk_service.Rating] | None,
+) -> list[ledger.CustomerRow]:
+    """The customers not archived among ``customer_ids`` with their grade and PD: from a stream
+    job's shared rows and ratings when they hold every one of them, else read."""
+    if rows is None or ratings is None or customer_ids is None:
+        return ledger.customers(session, customer_ids)
+    wanted = set(customer_ids)
+    held = [row for row in rows.customers if row.id in wanted and row.archived_at is None]
+    if any(row.id not in ratings for row in held):
+        return ledger.customers(session, customer_ids)
+    return [
+        ledger.CustomerRow(
+            row.id, row.industry_code, row.region_code, ratings[row.id].grade, ratings[row.id].pd
+        )
+        for row in held
+    ]
 
 
 def exposures_stale(session: Session, *, as_of: date) -> bool:

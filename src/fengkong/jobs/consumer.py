@@ -358,7 +358,7 @@ def apply_customers(
     existing = sorted(row.id for row in rows.customers)
     if existing:
         with recorders.audit_at_end(session):
-            risk_service.score_customers(
+            scoring = risk_service.score_customers(
                 session,
                 actor,
                 customer_ids=existing,
@@ -367,11 +367,17 @@ def apply_customers(
                 rows=rows,
             )
             monitoring_service.evaluate_customers(
-                session, actor, customer_ids=existing, as_of=day, now=moment, rows=rows
+                session,
+                actor,
+                customer_ids=existing,
+                as_of=day,
+                now=moment,
+                rows=rows,
+                ratings=scoring.ratings,
             )
             # The events that change a score change exposure too: the dashboard sums these rows.
             exposure_service.refresh_exposures(
-                session, actor, customer_ids=existing, as_of=day, rows=rows
+                session, actor, customer_ids=existing, as_of=day, rows=rows, ratings=scoring.ratings
             )
     _move_positions(
         session, {c: (through[c], found.events) for c, found in pending.items()}, moment

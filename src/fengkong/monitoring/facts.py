@@ -425,6 +425,17 @@ def _profiles(session: Session, ids: Sequence[int]) -> dict[int, tuple[str | Non
     }
 
 
+def _grades(
+    session: Session, customer_ids: Sequence[int], ratings: Mapping[int, risk_service.Rating]
+) -> dict[int, str]:
+    """Current grades: those of ``ratings`` as they are, the rest read."""
+    found = {cid: ratings[cid].grade for cid in customer_ids if cid in ratings}
+    found.update(
+        risk_service.grades_of(session, [cid for cid in customer_ids if cid not in ratings])
+    )
+    return found
+
+
 def _reviews_overdue(session: Session, ids: Sequence[int] | None, as_of: date) -> dict[int, date]:
     found: dict[int, date] = {}
     for part in _chunks(session, ids):
@@ -444,10 +455,12 @@ def load_facts(
     every: bool = False,
     profiles: Profiles | None = None,
     shared: LedgerRows | None = None,
+    ratings: Mapping[int, risk_service.Rating] | None = None,
 ) -> dict[int, CustomerFacts]:
     """The facts of ``customer_ids`` on ``as_of``; ``every`` reads without id filters (faster
     when the ids are the whole book); ``profiles`` when the caller has read them already;
-    ``shared``, a stream job's read of the ledgers, for the rows of the customers it holds."""
+    ``shared``, a stream job's read of the ledgers, for the rows of the customers it holds;
+    ``ratings``, the grades of the customers a stream job has just scored."""
     ids = sorted(customer_ids)
     if not ids:
         return {}
@@ -457,7 +470,7 @@ def load_facts(
     ledger_ids: Sequence[int] | None = None if every else sorted({*ids, *party_ids})
     invoices = _invoices(session, _Source.of(ledger_ids, shared, as_of), as_of)
     ledgers = {cid: _ledger(items, as_of) for cid, items in invoices.items()}
-    grades = risk_service.grades_of(session, sorted({*ids, *party_ids}))
+    grades = _grades(session, sorted({*ids, *party_ids}), ratings or {})
     own = _Source.of(filter_ids, shared, as_of)
     windows, open_orders = _orders(session, own, as_of)
     limits = _limits(session, filter_ids, as_of)

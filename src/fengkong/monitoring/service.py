@@ -14,7 +14,7 @@ import hashlib
 import importlib
 import os
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
@@ -70,6 +70,7 @@ from fengkong.monitoring.status import (
 )
 from fengkong.records import field_error
 from fengkong.reviews import service as reviews_service
+from fengkong.risk.service import Rating
 from fengkong.settings import get_settings
 
 _ALERT_RAISED = N_("[%(severity)s] %(title)s")
@@ -392,11 +393,13 @@ def evaluate_customers(
     as_of: date,
     now: datetime | None = None,
     rows: LedgerRows | None = None,
+    ratings: Mapping[int, Rating] | None = None,
 ) -> EvaluationSummary:
     """Evaluate the active rule set for ``customer_ids`` (None = every customer not archived)
     as of ``as_of``; record flips and raise alerts on 0 → 1 outside the rule's cool-down.
     Idempotent: unchanged data writes nothing. ``rows``: a stream job's shared read of the
-    customers' ledgers, which their facts are then taken from."""
+    customers' ledgers, which their facts are then taken from; ``ratings``: their ratings as
+    the job's scoring left them (``ScoringSummary.ratings``), their grades then not read."""
     auth_service.ensure_permission(actor, Permission.ALERTS_WRITE)
     moment = _now(now)
     stored = rule_sets.ensure_active(session, actor)
@@ -406,7 +409,13 @@ def evaluate_customers(
     if not ids:
         return summary
     facts = facts_loader.load_facts(
-        session, ids, as_of=as_of, every=customer_ids is None, profiles=profiles, shared=rows
+        session,
+        ids,
+        as_of=as_of,
+        every=customer_ids is None,
+        profiles=profiles,
+        shared=rows,
+        ratings=ratings,
     )
     states = _states(session, ids)
     new_states: list[dict[str, Any]] = []

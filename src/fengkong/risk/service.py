@@ -15,10 +15,10 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -163,6 +163,9 @@ class ScoringSummary:
     """The champion that scored: name, version and kind."""
     shadow_models: int
     """Shadow challengers that scored the same customers beside it."""
+    ratings: Mapping[int, Rating] = field(default_factory=dict, repr=False)
+    """Each scored customer's rating once the run is done: a stream job hands them to the rules
+    and exposure instead of their reading them again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +244,9 @@ def score_customers(
     score_ids = _store_scores(
         session, actor, active, champion, verdicts, hashes, changed, day, trigger
     )
-    _update_ratings(session, verdicts, changed, score_ids, hashes, champion.model.id, day, current)
+    ratings = _update_ratings(
+        session, verdicts, changed, score_ids, hashes, champion.model.id, day, current
+    )
     events = _grade_change_events(verdicts, changed, score_ids, current, day)
     shadows = model_scoring.record_shadow_scores(
         session,
@@ -265,6 +270,7 @@ def score_customers(
         model_version_id=champion.model.id,
         model=champion.label,
         shadow_models=shadows,
+        ratings=ratings,
     )
     if changed:
         recorders.record_bulk_load(
@@ -295,12 +301,20 @@ class _Rating:
     risk_score_id: int | None
     grade: str | None
     score: float | None
+    pd: float | None
     as_of: date | None
     inputs_hash: str | None
     model_version_id: int | None
 
 
-_NO_RATING = _Rating(None, None, None, None, None, None)
+_NO_RATING = _Rating(None, None, None, None, None, None, None)
+
+
+class Rating(NamedTuple):
+    """A customer's current grade and PD, as its ``customer_ratings`` row holds them."""
+
+    grade: str
+    pd: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +394,7 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
         CustomerRating.risk_score_id,
         CustomerRating.grade,
         CustomerRating.score,
+        CustomerRating.pd,
         CustomerRating.as_of,
         CustomerRating.inputs_hash,
         CustomerRating.model_version_id,
@@ -393,6 +408,7 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
             row.risk_score_id,
             row.grade,
             row.score,
+            row.pd,
             row.as_of,
             row.inputs_hash,
             row.model_version_id,
@@ -491,10 +507,11 @@ def _update_ratings(
     model_version_id: int,
     day: date,
     current: Mapping[int, _Rating],
-) -> None:
+) -> dict[int, Rating]:
     """Point each changed customer's rating at its new score (with copies of its inputs hash and
     model), unless the rating already holds a score as of a later date (a backtest as of an
-    earlier day leaves ratings alone)."""
+    earlier day leaves ratings alone); answer every scored customer's rating once done (none for
+    a customer still without one)."""
     rows = [
         {
             "customer_id": int(verdicts.customer_id[row]),
@@ -514,6 +531,16 @@ def _update_ratings(
     for part in id_sets(session, ids, chunk=_CHUNK):
         session.execute(delete(CustomerRating).where(part.among(CustomerRating.customer_id)))
     insert_rows(session.connection(), CustomerRating.__table__, rows)  # type: ignore[arg-type]
+    after = {
+        customer_id: Rating(rating.grade, rating.pd)
+        for customer_id, rating in current.items()
+        if rating.grade is not None and rating.pd is not None
+    }
+    after.update(
+        (cast(int, row["customer_id"]), Rating(cast(str, row["grade"]), cast(float, row["pd"])))
+        for row in rows
+    )
+    return after
 
 
 def _grade_change_events(

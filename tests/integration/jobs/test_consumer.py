@@ -278,3 +278,18 @@ def test_a_job_reads_each_ledger_once_for_scoring_the_rules_and_exposure(
     )
     for table in tables:
         assert sum(re.search(rf"\bFROM {table}\b", s) is not None for s in sent) == 1, table
+
+
+def test_a_job_reads_its_customers_ratings_once(session: Session) -> None:
+    """Scoring reads the ratings (has the inputs changed?) and hands what it leaves to the rules
+    and exposure: no second or third read of ``customer_ratings`` a job."""
+    customers = [factories.customer() for _ in range(3)]
+    for customer in customers:
+        factories.invoice(customer_id=customer.id)
+    consumer.process_pending(session, SYSTEM)
+    for customer in customers:
+        factories.payment(customer_id=customer.id)
+    sent = statements_sent(session, lambda: consumer.process_pending(session, SYSTEM))
+    reads = [s for s in sent if s.lstrip().startswith("SELECT") and "customer_ratings" in s]
+    assert len(reads) == 1
+    assert all(session.get(CustomerRating, c.id) is not None for c in customers)

@@ -21,6 +21,7 @@ from fengkong.receivables.status import InvoiceStatus
 from fengkong.recorders import actor_of
 from fengkong.reviews.models import Review
 from fengkong.reviews.status import ReviewStatus
+from fengkong.risk.service import Rating
 from tests import factories
 from tests.integration.monitoring.conftest import (
     NOW,
@@ -385,3 +386,30 @@ def test_an_evaluation_reads_its_customers_and_their_profiles_in_one_statement(
 
     assert sum("\nFROM customers" in statement for statement in sent) == 1
     assert found[0].customers == 2
+
+
+def test_grades_handed_over_by_a_scoring_run_are_used_and_the_rest_read(
+    session: Session,
+) -> None:
+    """A stream job's scoring hands the grades it left to the rules: those are taken as given
+    (no rating read for them), a related party outside the job still has its grade read."""
+    customer, parent = factories.customer(), factories.customer()
+    factories.related_party(customer_id=customer.id, related_customer_id=parent.id)
+    factories.rate_customer(session, customer.id, grade="B", as_of=TODAY)
+    factories.rate_customer(session, parent.id, grade="E", as_of=TODAY)
+    found: dict[int, CustomerFacts] = {}
+
+    def load(ratings: dict[int, Rating]) -> None:
+        found.update(facts.load_facts(session, [customer.id], as_of=TODAY, ratings=ratings))
+
+    read = statements_sent(session, lambda: load({}))
+    assert found[customer.id].grade == "B"
+    handed = statements_sent(session, lambda: load({customer.id: Rating("D", 0.2)}))
+    assert found[customer.id].grade == "D"
+    assert [(r.customer_id, r.grade) for r in found[customer.id].related] == [(parent.id, "E")]
+    assert sum("FROM customer_ratings" in s for s in read) == 1
+    assert sum("FROM customer_ratings" in s for s in handed) == 1  # the party's alone
+    everyone = {customer.id: Rating("D", 0.2), parent.id: Rating("E", 0.4)}
+    assert not any(
+        "FROM customer_ratings" in s for s in statements_sent(session, lambda: load(everyone))
+    )
