@@ -11,7 +11,9 @@ active rule set is the shipped one. ``fengkong serve`` runs on loopback (no embe
 HTTP batches of ``--batch``. With ``--warm`` one order for every customer is applied first and
 left out of every figure (its audit entries are sealed before the measured events start): the
 measured events meet customers already scored and monitored (their rule states exist), the steady
-state of a book, instead of each one's first evaluation. Reported:
+state of a book, instead of each one's first evaluation. Where the server's autovacuum is off (as
+on this machine) ``autovacuum`` does its work — after a warm-up, and every 60 s while the events
+run — so that statements are planned on statistics as a production server keeps them. Reported:
 
 * ingestion: events/s of the POSTs alone;
 * sustained: events/s from the first POST to the moment every customer's stream position reached
