@@ -625,7 +625,7 @@ def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         },
     )
     for start in range(0, len(rows), _UPSERT_ROWS):
-        session.execute(upsert, list(rows[start : start + _UPSERT_ROWS]))
+        connection.execute(upsert, list(rows[start : start + _UPSERT_ROWS]))
 
 
 def refresh_exposures(

@@ -37,7 +37,7 @@ from fengkong.errors import NotFound, ValidationFailed
 from fengkong.events.models import Event
 from fengkong.kit.bulk import insert_rows
 from fengkong.kit.id_sets import among, id_sets
-from fengkong.kit.plain_rows import plain_rows, records
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import LedgerRows
 from fengkong.models.models import ModelVersion
@@ -163,7 +163,7 @@ class ScoringSummary:
     """The champion that scored: name, version and kind."""
     shadow_models: int
     """Shadow challengers that scored the same customers beside it."""
-    ratings: Mapping[int, Rating] = field(default_factory=dict, repr=False)
+    ratings: Mapping[int, Rating] = field(repr=False)
     """Each scored customer's rating once the run is done: a stream job hands them to the rules
     and exposure instead of their reading them again."""
 
@@ -404,17 +404,18 @@ def _current_ratings(session: Session, customer_ids: Sequence[int]) -> dict[int,
         statement = statement.where(parts[0].among(CustomerRating.customer_id))
     wanted = set(customer_ids)
     return {
-        row.customer_id: _Rating(
-            row.risk_score_id,
-            row.grade,
-            row.score,
-            row.pd,
-            row.as_of,
-            row.inputs_hash,
-            row.model_version_id,
-        )
-        for row in records(session, statement)
-        if row.customer_id in wanted
+        customer_id: _Rating(score_id, grade, score, pd, as_of, inputs_hash, model_version_id)
+        for (
+            customer_id,
+            score_id,
+            grade,
+            score,
+            pd,
+            as_of,
+            inputs_hash,
+            model_version_id,
+        ) in plain_rows(session, statement)
+        if customer_id in wanted
     }
 
 
