@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from fengkong.kit.id_sets import register_id_arrays
+
 INSERT_PAGE_ROWS = 8
 """Rows per multi-row INSERT of an ORM flush on PostgreSQL (see ``make_engine``)."""
 
@@ -102,7 +104,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # use ``recorders.insert_many_created`` instead (one short statement, parsed once).
     engine = create_engine(url, insertmanyvalues_page_size=INSERT_PAGE_ROWS, **kwargs)
     ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _register_id_arrays)
     return engine
+
+
+def _register_id_arrays(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    register_id_arrays(dbapi_connection)
 
 
 _CHECKED_IN_AT = "fengkong_checked_in_at"

@@ -47,7 +47,7 @@ from fengkong.events.models import Event
 from fengkong.exposure import service as exposure_service
 from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.json_insert import insert_as_json
-from fengkong.kit.id_sets import id_sets
+from fengkong.kit.id_sets import IdArray, id_sets
 from fengkong.kit.plain_rows import flushed_connection, plain_rows
 from fengkong.kit.time import business_today, utcnow
 from fengkong.ledger_rows import read_ledger_rows
@@ -234,9 +234,9 @@ def _move_positions(session: Session, moves: Mapping[int, tuple[int, int]], now:
         session.execute(
             _MOVE_BY_ARRAYS,
             {
-                "customers": customers,
-                "throughs": [moves[c][0] for c in customers],
-                "events": [moves[c][1] for c in customers],
+                "customers": IdArray(customers),
+                "throughs": IdArray([moves[c][0] for c in customers]),
+                "events": IdArray([moves[c][1] for c in customers]),
                 "now": now,
             },
         )
@@ -287,9 +287,9 @@ def _pending_rows(
         yield from flushed_connection(session).execute(
             _PENDING_BY_ARRAYS,
             {
-                "customers": customer_ids,
-                "afters": [bounds[c][0] for c in customer_ids],
-                "throughs": [bounds[c][1] for c in customer_ids],
+                "customers": IdArray(customer_ids),
+                "afters": IdArray([bounds[c][0] for c in customer_ids]),
+                "throughs": IdArray([bounds[c][1] for c in customer_ids]),
                 "own": sorted(OWN_EVENT_TYPES),
             },
         )
