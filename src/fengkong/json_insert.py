@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, CursorResult, Dialect
@@ -45,13 +46,14 @@ def insert_from_json(
     *,
     update_on_conflict_of: str | None = None,
     skip_on_conflict_of: str | None = None,
+    not_compared: tuple[str, ...] = (),
 ) -> Insert:
     """``INSERT INTO table (keys) SELECT … FROM json_to_recordset(:name) AS name_rows(…)``,
     the rows inserted in the array's order. Strings are read as ``text``: the insert then
     refuses one too long for its column, where a record field typed ``varchar(n)`` would cut it
     short. ``update_on_conflict_of``: a unique column whose existing rows are overwritten (every
-    other key) instead; ``skip_on_conflict_of``: one whose existing rows are kept, the new row
-    left out."""
+    other key) instead — only those that differ in a key outside ``not_compared``;
+    ``skip_on_conflict_of``: one whose existing rows are kept, the new row left out."""
     fields = [
         literal_column(key, Text() if isinstance(table.c[key].type, String) else table.c[key].type)
         for key in keys
@@ -71,6 +73,19 @@ def insert_from_json(
     return upsert.on_conflict_do_update(
         index_elements=[update_on_conflict_of],
         set_={key: upsert.excluded[key] for key in keys if key != update_on_conflict_of},
+        where=changed(table, upsert.excluded, keys, (update_on_conflict_of, *not_compared)),
+    )
+
+
+def changed(
+    table: Table, excluded: Any, keys: Sequence[str], not_compared: Sequence[str]
+) -> ColumnElement[bool]:
+    """An upsert's condition that the stored row differs from the new one in a key outside
+    ``not_compared``: an equal row is left as it is (on PostgreSQL, no new row version to write,
+    index and vacuum)."""
+    compared = [key for key in keys if key not in not_compared]
+    return tuple_(*(table.c[key] for key in compared)).is_distinct_from(
+        tuple_(*(excluded[key] for key in compared))
     )
 
 
@@ -158,6 +173,7 @@ def _insert_of(
     keys: tuple[str, ...],
     update_on_conflict_of: str | None,
     skip_on_conflict_of: str | None,
+    not_compared: tuple[str, ...],
     returning: tuple[str, ...],
 ) -> Insert:
     """Built once a process per table, columns, conflict handling and returned columns."""
@@ -167,6 +183,7 @@ def _insert_of(
         _ROWS,
         update_on_conflict_of=update_on_conflict_of,
         skip_on_conflict_of=skip_on_conflict_of,
+        not_compared=not_compared,
     )
     return statement.returning(*(table.c[key] for key in returning)) if returning else statement
 
@@ -178,6 +195,7 @@ def insert_as_json(
     *,
     update_on_conflict_of: str | None = None,
     skip_on_conflict_of: str | None = None,
+    not_compared: tuple[str, ...] = (),
     returning: tuple[str, ...] = (),
 ) -> CursorResult[Any] | None:
     """On PostgreSQL insert ``rows`` (all with the same keys, bound as SQLAlchemy would bind
@@ -194,6 +212,11 @@ def insert_as_json(
     if as_json is None:
         return None
     statement = _insert_of(
-        table, tuple(sorted(rows[0])), update_on_conflict_of, skip_on_conflict_of, returning
+        table,
+        tuple(sorted(rows[0])),
+        update_on_conflict_of,
+        skip_on_conflict_of,
+        not_compared,
+        returning,
     )
     return connection.execute(statement, {_ROWS: as_json})

@@ -63,7 +63,7 @@ from fengkong.exposure.status import (
     DisputeStatus,
     MitigantStatus,
 )
-from fengkong.json_insert import insert_as_json
+from fengkong.json_insert import changed, insert_as_json
 from fengkong.kit.id_sets import id_sets
 from fengkong.kit.money import Money, MoneyError, currency_exponent, normalise_currency
 from fengkong.kit.plain_rows import flushed_connection
@@ -597,11 +597,16 @@ def _snapshot_row(
 
 
 _SNAPSHOTS = ExposureSnapshot.metadata.tables[ExposureSnapshot.__tablename__]
+_NOT_COMPARED = ("computed_at",)
 
 
 def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or overwrite, so the stream consumer and the daily refresh may write the same
-    customer at the same time (the later commit wins; both computed a true figure).
+    customer at the same time (the later commit wins; both computed a true figure). A stored
+    snapshot equal but for ``computed_at`` is left as it is: most events a customer's snapshot
+    is refreshed for (a payment promised, a report, a legal event, a rule's re-evaluation) move
+    none of its figures, and rewriting the row cost PostgreSQL a row version, its index entries
+    and their vacuuming each time. ``computed_at`` is when the figures last changed.
 
     On PostgreSQL the rows go as one JSON parameter of one short statement
     (``fengkong.json_insert``: a stream job's snapshots were a pipelined upsert a row); elsewhere,
@@ -610,7 +615,13 @@ def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     connection = flushed_connection(session)
-    upserted = insert_as_json(connection, _SNAPSHOTS, rows, update_on_conflict_of="customer_id")
+    upserted = insert_as_json(
+        connection,
+        _SNAPSHOTS,
+        rows,
+        update_on_conflict_of="customer_id",
+        not_compared=_NOT_COMPARED,
+    )
     if upserted is not None:
         return
     dialect = connection.dialect
@@ -623,6 +634,7 @@ def _upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             for column in _SNAPSHOTS.columns
             if column.name != "customer_id"
         },
+        where=changed(_SNAPSHOTS, upsert.excluded, list(rows[0]), ("customer_id", *_NOT_COMPARED)),
     )
     for start in range(0, len(rows), _UPSERT_ROWS):
         connection.execute(upsert, list(rows[start : start + _UPSERT_ROWS]))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from fengkong.auth.actor import Actor
@@ -263,3 +263,41 @@ def test_snapshots_are_written_and_overwritten_exactly_in_one_statement_on_postg
     upserts = [s for s in sent if s.startswith("INSERT INTO exposure_snapshots")]
     assert len(upserts) == 1
     assert ("json_to_recordset" in upserts[0]) == (session.get_bind().dialect.name == "postgresql")
+
+
+def test_a_refresh_that_changes_no_figure_leaves_the_snapshot_as_it_was(session: Session) -> None:
+    """``computed_at`` is when the figures last changed: an equal refresh writes no row version
+    (PostgreSQL's ``xmin`` stays), a changed figure or a new day overwrites it."""
+    customer_id = _customer_owing("100.00")
+    service.refresh_exposures(session, SYSTEM, customer_ids=[customer_id], as_of=AS_OF)
+    first = _snapshot(session, customer_id)
+    first_computed, first_version = first.computed_at, _row_version(session, customer_id)
+
+    service.refresh_exposures(session, SYSTEM, customer_ids=[customer_id], as_of=AS_OF)
+    assert _snapshot(session, customer_id).computed_at == first_computed
+    assert _row_version(session, customer_id) == first_version
+
+    factories.invoice(
+        customer_id=customer_id,
+        amount=Money.of("50.00", "CNY"),
+        issue_date=AS_OF - timedelta(days=5),
+        due_date=AS_OF + timedelta(days=25),
+    )
+    service.refresh_exposures(session, SYSTEM, customer_ids=[customer_id], as_of=AS_OF)
+    grown = _snapshot(session, customer_id)
+    assert grown.open_receivables_minor == 15_000
+    assert grown.computed_at > first_computed
+
+    service.refresh_exposures(
+        session, SYSTEM, customer_ids=[customer_id], as_of=AS_OF + timedelta(days=1)
+    )
+    assert _snapshot(session, customer_id).as_of == AS_OF + timedelta(days=1)
+
+
+def _row_version(session: Session, customer_id: int) -> object:
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.execute(
+        text("SELECT xmin::text, ctid::text FROM exposure_snapshots WHERE customer_id = :c"),
+        {"c": customer_id},
+    ).one()
