@@ -90,6 +90,6 @@ def test_an_id_array_dumps_integers_only(session: Session) -> None:
     assert connection.exec_driver_sql(
         "SELECT %(ids)s::bigint[]", {"ids": IdArray([3, 2_147_483_648, -1])}
     ).scalar_one() == [3, 2_147_483_648, -1]
+    hostile = IdArray(["1}, {2"])  # type: ignore[list-item]
     with pytest.raises(TypeError):
-        hostile = IdArray(["1}, {2"])  # type: ignore[list-item]
         connection.exec_driver_sql("SELECT %(ids)s::bigint[]", {"ids": hostile})
