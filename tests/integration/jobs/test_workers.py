@@ -471,7 +471,8 @@ def test_while_every_partition_has_a_job_waiting_the_outbox_waits_for_a_worker_t
     with database.session_scope(actor=SYSTEM) as session:
         held = queue.dispatch(session, partitions=2)
         position = session.get(ConsumerPosition, consumer.STREAM_CONSUMER)
-        assert position is not None and position.last_event_id == first.last_event_id
+        assert position is not None
+        assert position.last_event_id == first.last_event_id
         session.execute(
             text(
                 "UPDATE procrastinate_jobs SET status = 'doing' WHERE lock = :lock "
@@ -485,7 +486,8 @@ def test_while_every_partition_has_a_job_waiting_the_outbox_waits_for_a_worker_t
 
     assert first.customers == 6
     assert held.events == 0
-    assert taken.customers == 6 and taken.last_event_id > first.last_event_id
+    assert taken.customers == 6
+    assert taken.last_event_id > first.last_event_id
     assert waiting == {
         queue.partition_lock(k): {c for c in customer_ids if c % 2 == k} for k in (0, 1)
     }
