@@ -27,6 +27,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    update,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DataError, IntegrityError
@@ -37,6 +38,7 @@ from fengkong import hot_statements
 from fengkong.customers.models import Customer
 from fengkong.db import UTCDateTime
 from fengkong.kit.columns import enum_type
+from fengkong.kit.id_sets import IdsParameter
 from fengkong.receivables.models import Invoice
 from fengkong.receivables.status import InvoiceStatus
 from tests import factories
@@ -404,3 +406,62 @@ def test_a_write_with_a_default_computed_in_python_stays_with_sqlalchemy(
     assert on_cursor == [False, False, False]
     labels = session.scalars(select(table.c.label).order_by(table.c.id)).all()
     assert len(set(labels)) == 3  # each default computed anew, by SQLAlchemy
+
+
+def _invoices_of_customers(ids: IdsParameter) -> Select[int, InvoiceStatus, datetime | None, int]:
+    return (
+        select(Invoice.id, Invoice.status, Invoice.archived_at, Invoice.amount_minor)
+        .where(ids.among(Invoice.customer_id))
+        .order_by(Invoice.id)
+    )
+
+
+def test_records_hold_what_the_sessions_rows_hold_on_every_execution(session: Session) -> None:
+    """Enum columns as their members, timestamps as aware UTC times, by the statement's column
+    names — the first execution (through SQLAlchemy) and the later ones (on the cursor) alike."""
+    customers = [factories.customer().id for _ in range(3)]
+    archived_at = datetime(2026, 7, 1, 16, 30, 5, 250_000, tzinfo=timezone(timedelta(hours=8)))
+    for customer_id in customers:
+        factories.invoice(customer_id=customer_id, amount_minor=10_000, outstanding_minor=10_000)
+        factories.invoice(
+            customer_id=customer_id,
+            amount_minor=2_500,
+            outstanding_minor=0,
+            status=InvoiceStatus.PAID,
+        )
+    session.execute(
+        update(Invoice).where(Invoice.amount_minor == 2_500).values(archived_at=archived_at)
+    )
+    ids = IdsParameter.of(session)
+    statement = _invoices_of_customers(ids)
+
+    found = [
+        hot_statements.records(session, statement, values)
+        for customer_id in customers
+        for values in ids.bound([customer_id], chunk=10)
+    ]
+    expected = [
+        session.execute(statement, values).all()
+        for customer_id in customers
+        for values in ids.bound([customer_id], chunk=10)
+    ]
+
+    assert [[tuple(record) for record in records] for records in found] == [
+        [tuple(row) for row in rows] for rows in expected
+    ]
+    for records in found:
+        open_invoice, paid = records
+        assert open_invoice.status is InvoiceStatus.OPEN
+        assert paid.status is InvoiceStatus.PAID
+        assert open_invoice.archived_at is None
+        assert paid.archived_at == archived_at
+        assert paid.archived_at.utcoffset() == timedelta(0)
+        assert paid.amount_minor == 2_500
+
+
+def test_records_refuse_a_column_of_a_type_they_would_not_convert(session: Session) -> None:
+    table = Table(
+        "upper_codes", MetaData(), Column("id", Integer, primary_key=True), Column("code", _Upper())
+    )
+    with pytest.raises(TypeError, match="code"):
+        hot_statements.records(session, select(table.c.code), {})
