@@ -74,20 +74,13 @@ def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: 
     PostgreSQL SQLAlchemy's per-execution work (building, cache key, result metadata, row
     processing) was half of this read."""
     ids = sorted(set(customer_ids))
-    as_array = session.get_bind().dialect.name == "postgresql"
-    parts = (
-        [ids] if as_array else [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
-    )
-
-    ids_filter = IdsParameter("ids", as_array=as_array)
+    ids_filter = IdsParameter.of(session)
 
     def rows(table: str) -> list[Any]:
         statement = _statement(table, ids_filter)
         found: list[Any] = []
-        for part in parts:
-            if part:
-                values = {ids_filter.name: ids_filter.value(part), _AS_OF.key: as_of}
-                found.extend(hot_statements.records(session, statement, values))
+        for values in ids_filter.bound(ids, chunk=CHUNK):
+            found.extend(hot_statements.records(session, statement, {**values, _AS_OF.key: as_of}))
         found.sort(key=lambda row: row.id)
         return found
 

@@ -98,8 +98,21 @@ class IdsParameter:
             return column == any_(bindparam(self.name, type_=type_))
         return column.in_(bindparam(self.name, expanding=True))
 
-    def value(self, ids: Sequence[int]) -> Sequence[int]:
-        return IdArray(ids) if self.as_array else list(ids)
+    @classmethod
+    def of(cls, session: Session, name: str = "ids") -> IdsParameter:
+        """The filter as the session's dialect reads it best."""
+        return cls(name, as_array=session.get_bind().dialect.name == "postgresql")
+
+    def bound(self, ids: Sequence[int], *, chunk: int) -> list[dict[str, Sequence[int]]]:
+        """The parameter's values for ``ids``: one on PostgreSQL, one a ``chunk`` of ids
+        elsewhere; none if empty."""
+        if not ids:
+            return []
+        if self.as_array:
+            return [{self.name: IdArray(ids)}]
+        return [
+            {self.name: list(ids[start : start + chunk])} for start in range(0, len(ids), chunk)
+        ]
 
 
 def id_sets(session: Session, ids: Sequence[int], *, chunk: int) -> Iterator[IdSet]:

@@ -17,14 +17,15 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from fengkong import recorders
+from fengkong import hot_statements, recorders
 from fengkong.auth import service as auth_service
 from fengkong.auth.actor import Actor
 from fengkong.auth.models import User
@@ -33,10 +34,9 @@ from fengkong.config_versions import StoredConfig, VersionedConfigs
 from fengkong.customers import service as customers_service
 from fengkong.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from fengkong.i18n import N_, Message
-from fengkong.kit.id_sets import id_sets
+from fengkong.kit.id_sets import IdsParameter, id_sets
 from fengkong.kit.jsonable import to_jsonable
 from fengkong.kit.money import Money
-from fengkong.kit.plain_rows import records
 from fengkong.ledger_rows import LedgerRows
 from fengkong.limits import service as limits_service
 from fengkong.limits.status import BlockKind, RequestKind
@@ -203,18 +203,29 @@ class PreviewResult:
 
 def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, str], Any]:
     """The customers' stored rule states as named tuples (``id``, ``level``, ``last_alert_at``):
-    most never flip in an evaluation, and only those that do are loaded as objects (``_flip``)."""
+    most never flip in an evaluation, and only those that do are loaded as objects (``_flip``).
+    A statement built once a process, run through ``hot_statements`` (a stream job reads a few
+    states a customer)."""
+    ids = IdsParameter.of(session)
+    statement = _states_statement(ids)
     found: dict[tuple[int, str], Any] = {}
-    for part in id_sets(session, customer_ids, chunk=facts_loader.CHUNK):
-        statement = select(
-            RuleState.customer_id,
-            RuleState.rule_id,
-            RuleState.id,
-            RuleState.level,
-            RuleState.last_alert_at,
-        ).where(part.among(RuleState.customer_id))
-        found.update(((s.customer_id, s.rule_id), s) for s in records(session, statement))
+    for values in ids.bound(customer_ids, chunk=facts_loader.CHUNK):
+        found.update(
+            ((s.customer_id, s.rule_id), s)
+            for s in hot_statements.records(session, statement, values)
+        )
     return found
+
+
+@cache
+def _states_statement(ids: IdsParameter) -> Select[int, str, int, int, datetime | None]:
+    return select(
+        RuleState.customer_id,
+        RuleState.rule_id,
+        RuleState.id,
+        RuleState.level,
+        RuleState.last_alert_at,
+    ).where(ids.among(RuleState.customer_id))
 
 
 def _flip(session: Session, flips: dict[int, dict[str, Any]]) -> None:
