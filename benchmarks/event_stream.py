@@ -6,7 +6,8 @@
 For each worker count: a fresh database ``fengkong_bench_stream`` is migrated and filled set-based
 (customers, ~6 invoices each, a dishonest-debtor record for one customer in a hundred) and the
 active rule set is the shipped one. ``fengkong serve`` runs on loopback (no embedded thread) and
-``--workers`` ``fengkong worker`` processes are started; the events — interleaved
+``--workers`` ``fengkong worker`` processes are started (polars on one thread each, as
+``docs/monitoring-stream.md`` deploys them); the events — interleaved
 ``invoice_issued`` / ``payment_received`` / ``order_placed`` for random customers — are posted in
 HTTP batches of ``--batch``. With ``--warm`` one order for every customer is applied first and
 left out of every figure (its audit entries are sealed before the measured events start): the
@@ -269,6 +270,8 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
         "FENGKONG_DATABASE_URL": url,
         "FENGKONG_RESCORE_INTERVAL_SECONDS": "0",
     }
+    # Workers as docs/monitoring-stream.md deploys them: polars on one thread a process.
+    worker_environment = environment | {"POLARS_MAX_THREADS": "1"}
     fengkong = [sys.executable, "-c", "from fengkong import cli; cli.app()"]
     log = Path(tempfile.gettempdir()) / "fengkong_bench_stream.log"
     with log.open("w") as sink:
@@ -278,7 +281,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, object]:
         started = [
             subprocess.Popen(  # noqa: S603
                 [*fengkong, "worker", "--concurrency", str(args.concurrency)],
-                env=environment,
+                env=worker_environment,
                 stderr=sink,
             )
             for _ in range(workers)
