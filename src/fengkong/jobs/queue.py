@@ -3,16 +3,10 @@ pending events.
 
 * The **dispatcher** (``dispatch``) locks the stream position, reads the next window of the
   outbox and, in the same transaction, inserts one job per partition (``customer_id %
-  partitions``) into procrastinate's ``procrastinate_jobs`` table through our own connection,
-  then moves the position. Either both happen or neither: no event is dispatched twice and none
-  is skipped. Every worker process runs a dispatcher loop; the position row lock makes them take
-  turns. The partitions are the ``stream_partitions`` setting, or by default as many as the
-  jobs the live workers run at once (``live_workers`` × this process's concurrency): a partition
-  per busy worker, since an event of a partition beyond them waits for other partitions' jobs.
-  While every partition has a job waiting, the dispatcher leaves the outbox as it is (the next
-  window goes out once a worker takes one): a waiting job then takes in at most one window, so
-  a backlog is applied in jobs of bounded size and time, not in one job that grew while the
-  workers were busy.
+  stream_partitions``, a setting) into procrastinate's ``procrastinate_jobs`` table through our
+  own connection, then moves the position. Either both happen or neither: no event is dispatched
+  twice and none is skipped. Every worker process runs a dispatcher loop; the position row lock
+  makes them take turns.
 * Each job carries ``{"partition", "customers": {customer_id: through}}`` with ``lock =
   "partition:<k>"`` (procrastinate runs jobs sharing a lock one at a time, in creation order: a
   customer stays in its partition while the setting holds, so its events are applied in order
@@ -94,13 +88,6 @@ _DEFER = text(
     "UNION ALL SELECT key, value FROM jsonb_each_text(EXCLUDED.args->'customers')"
     ") AS both_jobs GROUP BY key) AS merged))"
 )
-_WAITING_JOBS = text(
-    "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = :queue AND status = 'todo'"
-)
-_LIVE_WORKERS = text(
-    "SELECT count(*) FROM procrastinate_workers "
-    "WHERE last_heartbeat >= now() - make_interval(secs => :seconds)"
-)
 _STALLED = text(
     "UPDATE procrastinate_jobs SET status = 'failed' "
     "WHERE status = 'doing' AND queue_name = :queue AND (worker_id IS NULL OR worker_id IN ("
@@ -174,11 +161,8 @@ def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) 
     jobs run at once) and the batching (a window's customers are split this many ways). Workers
     may disagree on it, as while it is being changed: a customer then sits in two partitions'
     jobs, and its position row, locked while it is applied, makes the second wait for the first
-    and apply only what is left. Dispatches nothing while every partition has a job waiting
-    (module docstring)."""
+    and apply only what is left."""
     position = consumer._lock_position(session, consumer.STREAM_CONSUMER)
-    if waiting_jobs(session) >= partitions:
-        return PassSummary(events=0, last_event_id=position.last_event_id, customers=0)
     window = consumer.read_window(session, after=position.last_event_id, limit=limit)
     if window.last_event_id == position.last_event_id:
         return PassSummary(events=0, last_event_id=position.last_event_id, customers=0)
@@ -192,16 +176,6 @@ def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) 
     return PassSummary(
         events=window.events, last_event_id=window.last_event_id, customers=len(window.through)
     )
-
-
-def waiting_jobs(session: Session) -> int:
-    """The stream's jobs not taken yet (at most one a partition: its queueing lock)."""
-    return int(session.scalar(_WAITING_JOBS, {"queue": QUEUE}) or 0)
-
-
-def live_workers(session: Session, *, stalled_after: float) -> int:
-    """procrastinate workers that sent a heartbeat within ``stalled_after`` seconds."""
-    return int(session.scalar(_LIVE_WORKERS, {"seconds": stalled_after}) or 0)
 
 
 def requeue_stalled(session: Session, *, stalled_after: float) -> int:
@@ -293,10 +267,9 @@ def make_app(url: str) -> procrastinate.App:
 class DispatchLoop(BackgroundLoop):
     """Dispatches the stream every ``interval_seconds`` (at once again while a full window was
     read), in a daemon thread beside the procrastinate worker. Between passes, now and then: the
-    jobs of stalled workers are queued again and, unless ``partitions`` is fixed, the partitions
-    follow the live workers (``jobs_per_worker`` each) — every sixth of ``stalled_after``, not
-    every pass: a pass comes five times a second — and succeeded jobs older than
-    ``keep_succeeded_seconds`` are deleted."""
+    jobs of stalled workers are queued again (every sixth of ``stalled_after``, not every pass:
+    a pass comes five times a second) and succeeded jobs older than ``keep_succeeded_seconds``
+    are deleted."""
 
     thread_name = "fengkong-dispatch"
     failure = "dispatching the event stream failed; retrying"
@@ -306,17 +279,14 @@ class DispatchLoop(BackgroundLoop):
         database: Database,
         *,
         interval_seconds: float,
-        partitions: int | None,
-        jobs_per_worker: int = 1,
+        partitions: int,
         stalled_after: float = STALLED_AFTER,
         limit: int = DEFAULT_WINDOW,
         keep_succeeded_seconds: float = SUCCEEDED_JOBS_KEPT_SECONDS,
     ) -> None:
         super().__init__(interval_seconds=interval_seconds, first_wait=0.0)
         self.database = database
-        self.fixed_partitions = partitions
-        self.partitions = partitions or jobs_per_worker
-        self.jobs_per_worker = jobs_per_worker
+        self.partitions = partitions
         self.stalled_after = stalled_after
         self.limit = limit
         self.keep_succeeded_seconds = keep_succeeded_seconds
@@ -329,10 +299,6 @@ class DispatchLoop(BackgroundLoop):
             clock = time.monotonic()
             if clock >= self._stalled_check_at:
                 requeue_stalled(session, stalled_after=self.stalled_after)
-                if self.fixed_partitions is None:
-                    # this worker counts before its first heartbeat too
-                    workers = max(1, live_workers(session, stalled_after=self.stalled_after))
-                    self.partitions = workers * self.jobs_per_worker
                 self._stalled_check_at = clock + self.stalled_after / 6
             if clock >= self._cleanup_at:
                 if self._delete_upto is not None:
@@ -363,7 +329,6 @@ def run_worker(
             _database(url),
             interval_seconds=dispatch_interval,
             partitions=get_settings().stream_partitions,
-            jobs_per_worker=concurrency,
             stalled_after=stalled_after,
         )
         if dispatch

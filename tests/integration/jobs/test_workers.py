@@ -31,7 +31,6 @@ from fengkong.jobs.models import CustomerStreamPosition, StreamBatch
 from fengkong.kit.time import utcnow
 from fengkong.legal_events.kinds import LegalEventType
 from fengkong.monitoring.models import Alert
-from fengkong.risk.models import ConsumerPosition
 from tests import factories
 from tests.conftest import migrated_database
 
@@ -443,81 +442,3 @@ def test_a_dispatcher_deletes_the_streams_succeeded_jobs_once_kept_their_time(
         events_of_done = _events_of(session, done)
     assert left == {failed, waiting, periodic, later}
     assert events_of_done == 0
-
-
-def _waiting_jobs(session: Session) -> dict[str, set[int]]:
-    rows = session.execute(
-        text(
-            "SELECT lock, args FROM procrastinate_jobs WHERE queue_name = :queue "
-            "AND status = 'todo'"
-        ),
-        {"queue": queue.QUEUE},
-    ).all()
-    return {lock: {int(c) for c in args["customers"]} for lock, args in rows}
-
-
-def test_while_every_partition_has_a_job_waiting_the_outbox_waits_for_a_worker_to_take_one(
-    stream_db: tuple[str, Database],
-) -> None:
-    """A backlog goes out a window at a time as workers take jobs: a waiting job never grows
-    past one window however long the workers stay busy."""
-    _url, database = stream_db
-    customer_ids = _seed(database, 6, dishonest_every=100)
-    _ingest(database, customer_ids, round_=0, per_customer=1)
-    with database.session_scope(actor=SYSTEM) as session:
-        first = queue.dispatch(session, partitions=2)
-    _ingest(database, customer_ids, round_=1, per_customer=1)
-
-    with database.session_scope(actor=SYSTEM) as session:
-        held = queue.dispatch(session, partitions=2)
-        position = session.get(ConsumerPosition, consumer.STREAM_CONSUMER)
-        assert position is not None
-        assert position.last_event_id == first.last_event_id
-        session.execute(
-            text(
-                "UPDATE procrastinate_jobs SET status = 'doing' WHERE lock = :lock "
-                "AND status = 'todo'"
-            ),
-            {"lock": queue.partition_lock(0)},
-        )
-    with database.session_scope(actor=SYSTEM) as session:
-        taken = queue.dispatch(session, partitions=2)
-        waiting = _waiting_jobs(session)
-
-    assert first.customers == 6
-    assert held.events == 0
-    assert taken.customers == 6
-    assert taken.last_event_id > first.last_event_id
-    assert waiting == {
-        queue.partition_lock(k): {c for c in customer_ids if c % 2 == k} for k in (0, 1)
-    }
-
-
-def test_unless_set_the_partitions_follow_the_live_workers_times_their_concurrency(
-    stream_db: tuple[str, Database],
-) -> None:
-    _url, database = stream_db
-    customer_ids = _seed(database, 12, dishonest_every=100)
-    _ingest(database, customer_ids, round_=0, per_customer=1)
-    with database.session_scope(actor=SYSTEM) as session:
-        session.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
-        session.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
-        session.execute(
-            text(
-                "INSERT INTO procrastinate_workers (last_heartbeat) "
-                "VALUES (now() - interval '5 minutes')"
-            )
-        )
-    loop = queue.DispatchLoop(database, interval_seconds=1.0, partitions=None, jobs_per_worker=3)
-    loop.run_once()
-    fixed = queue.DispatchLoop(database, interval_seconds=1.0, partitions=4, jobs_per_worker=3)
-    fixed.run_once()
-
-    with database.session_scope(actor=SYSTEM) as session:
-        waiting = _waiting_jobs(session)
-    assert loop.partitions == 6
-    assert fixed.partitions == 4
-    assert waiting == {
-        queue.partition_lock(k): {c for c in customer_ids if c % 6 == k}
-        for k in {c % 6 for c in customer_ids}
-    }

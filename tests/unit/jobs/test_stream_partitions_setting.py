@@ -1,5 +1,5 @@
 """``FENGKONG_STREAM_PARTITIONS`` is read from the environment and refused, naming itself, when
-it could not split a window (zero, negative, not a number); unset, the workers decide."""
+it could not split a window (zero, negative, not a number)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,3 @@ def test_a_partition_count_that_cannot_split_a_window_is_refused(
     monkeypatch.setenv("FENGKONG_STREAM_PARTITIONS", value)
     with pytest.raises(ValidationError, match="stream_partitions"):
         Settings()
-
-
-def test_unset_the_partitions_are_left_to_the_live_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("FENGKONG_STREAM_PARTITIONS", raising=False)
-    assert Settings(_env_file=None).stream_partitions is None
