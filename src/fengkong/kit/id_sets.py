@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import postgres
 from psycopg.adapt import Dumper
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Integer, any_, bindparam
+from sqlalchemy import BigInteger, ColumnElement, Integer, any_, bindparam
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
@@ -61,13 +61,12 @@ _INTEGER_ARRAY = _IntegerArray("INTEGER")
 _BIGINT_ARRAY = _IntegerArray("BIGINT")
 
 
-def id_array(ids: Sequence[int], column_type: TypeEngine[Any]) -> ColumnElement[Any]:
-    """``ids`` as one array parameter of ``column_type``'s type."""
+def _array_of(column_type: TypeEngine[Any]) -> _IntegerArray:
     if isinstance(column_type, BigInteger):
-        return bindparam(None, IdArray(ids), type_=_BIGINT_ARRAY)
+        return _BIGINT_ARRAY
     if isinstance(column_type, Integer):
-        return bindparam(None, IdArray(ids), type_=_INTEGER_ARRAY)
-    return bindparam(None, list(ids), type_=ARRAY(column_type))
+        return _INTEGER_ARRAY
+    raise TypeError(f"ids filter an integer column, not a {column_type!r} one")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +79,8 @@ class IdSet:
     def among(self, column: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
         """``column`` is one of the ids."""
         if self.as_array:
-            return column == any_(id_array(self.ids, column.type))
+            array = bindparam(None, IdArray(self.ids), type_=_array_of(column.type))
+            return column == any_(array)
         return column.in_(self.ids)
 
 
@@ -94,8 +94,7 @@ class IdsParameter:
 
     def among(self, column: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
         if self.as_array:
-            type_ = _BIGINT_ARRAY if isinstance(column.type, BigInteger) else _INTEGER_ARRAY
-            return column == any_(bindparam(self.name, type_=type_))
+            return column == any_(bindparam(self.name, type_=_array_of(column.type)))
         return column.in_(bindparam(self.name, expanding=True))
 
     @classmethod
