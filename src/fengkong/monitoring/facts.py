@@ -19,18 +19,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Date, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from fengkong import ledger_rows
+from fengkong import hot_statements, ledger_rows
 from fengkong.credit_reports.models import CreditReport
 from fengkong.customers.models import Customer, RelatedParty
 from fengkong.financials.models import FinancialStatement
-from fengkong.kit.id_sets import IdSet, id_sets
-from fengkong.kit.plain_rows import plain_rows
+from fengkong.kit.id_sets import IdSet, IdsParameter, id_sets
+from fengkong.kit.plain_rows import flushed_connection, plain_rows
 from fengkong.ledger_rows import LedgerRows
 from fengkong.legal_events.models import LegalEvent
 from fengkong.limits.models import CreditLimit
@@ -226,12 +227,15 @@ class _Ledger:
     payment_days_before: float | None
 
 
-def _dso(invoices: list[_Invoice], day: date) -> float | None:
+def _dso(invoices: list[_Invoice], day: date, receivables: int | None = None) -> float | None:
+    """Days sales outstanding on ``day``; ``receivables``: the open amount on ``day`` when the
+    caller has summed it already."""
     start = day - timedelta(days=DSO_DAYS)
     sales = sum(item.amount for item in invoices if start < item.issue_date <= day)
     if sales <= 0:
         return None
-    receivables = sum(item.outstanding_on(day) for item in invoices)
+    if receivables is None:
+        receivables = sum(item.outstanding_on(day) for item in invoices)
     return receivables / sales * DSO_DAYS
 
 
@@ -261,7 +265,7 @@ def _ledger(invoices: list[_Invoice], as_of: date) -> _Ledger:
         days_past_due=dpd,
         overdue=overdue,
         open_receivables=receivables,
-        dso_recent=_dso(invoices, as_of),
+        dso_recent=_dso(invoices, as_of, receivables),
         dso_before=_dso(invoices, as_of - timedelta(days=DSO_DAYS)),
         payment_days_recent=_payment_days(invoices, recent_start, as_of),
         payment_days_before=_payment_days(
@@ -355,16 +359,36 @@ def _statements(
 def _scores(
     session: Session, ids: Sequence[int] | None, as_of: date
 ) -> dict[int, list[ScorePoint]]:
-    statement = (
-        select(RiskScore.customer_id, RiskScore.as_of, RiskScore.score, RiskScore.grade)
-        .where(RiskScore.as_of <= as_of)
-        .where(RiskScore.as_of > as_of - timedelta(days=SCORE_LOOKBACK_DAYS))
-        .order_by(RiskScore.customer_id, RiskScore.id)
-    )
+    """The score history of the customers ``ids`` (everyone's when ``None``). For ids, a
+    statement built once a process, run through ``hot_statements`` (a stream job's read)."""
+    since = as_of - timedelta(days=SCORE_LOOKBACK_DAYS)
+    rows: Iterable[Any]
+    if ids is None:
+        rows = flushed_connection(session).execute(
+            _scores_statement(None), {"as_of": as_of, "since": since}
+        )
+    else:
+        by_ids = IdsParameter.of(session)
+        statement = _scores_statement(by_ids)
+        rows = chain.from_iterable(
+            hot_statements.records(session, statement, {**values, "as_of": as_of, "since": since})
+            for values in by_ids.bound(ids, chunk=CHUNK)
+        )
     found: dict[int, list[ScorePoint]] = defaultdict(list)
-    for row in _rows(session, statement, RiskScore.customer_id, ids):
+    for row in rows:
         found[row.customer_id].append(ScorePoint(row.as_of, float(row.score), row.grade))
     return found
+
+
+@cache
+def _scores_statement(ids: IdsParameter | None) -> Select[int, date, float, str]:
+    statement = (
+        select(RiskScore.customer_id, RiskScore.as_of, RiskScore.score, RiskScore.grade)
+        .where(RiskScore.as_of <= bindparam("as_of", type_=Date()))
+        .where(RiskScore.as_of > bindparam("since", type_=Date()))
+        .order_by(RiskScore.customer_id, RiskScore.id)
+    )
+    return statement if ids is None else statement.where(ids.among(RiskScore.customer_id))
 
 
 def _reports(session: Session, source: _Source, as_of: date) -> dict[int, list[AgencyRating]]:
