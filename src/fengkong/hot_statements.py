@@ -22,7 +22,8 @@ is). Otherwise, and on other databases, every execution goes through SQLAlchemy.
   ``Session.execute`` would.
 - ``records`` (reads whose fields are read by name): ``rows`` as named tuples, enum columns as
   their members and timestamps in UTC on both paths, as SQLAlchemy would convert them; a
-  statement with a column of another ``TypeDecorator`` is refused.
+  statement with a column of another ``TypeDecorator`` is refused. ``records_by_ids``: the same
+  for a statement filtered on many ids (one array on PostgreSQL, chunks elsewhere).
 - ``execute`` (a Core write that returns nothing: the audit entries and events of a flush).
 - ``insert_key`` (one row, ``RETURNING`` its primary key).
 
@@ -54,6 +55,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from fengkong.access.scope import scoped_actor
 from fengkong.db import UTCDateTime
+from fengkong.kit.id_sets import IdsParameter
 
 Processor: TypeAlias = "Callable[[Any], Any] | None"
 
@@ -120,6 +122,25 @@ def records(session: Session, statement: Read, values: Mapping[str, Any]) -> lis
                 fields[index] = convert(fields[index])
         made.append(shape.make(fields))
     return made
+
+
+def records_by_ids(
+    session: Session,
+    statement_of: Callable[[IdsParameter], Read],
+    ids: Sequence[int],
+    values: Mapping[str, Any],
+    *,
+    chunk: int,
+) -> list[Any]:
+    """``records`` of the statement ``statement_of`` builds around the dialect's id filter, for
+    ``ids`` (one execution on PostgreSQL, one a ``chunk`` elsewhere) with ``values``.
+    ``statement_of`` answers the same statement for the same filter (``functools.cache``)."""
+    by_ids = IdsParameter.of(session)
+    statement = statement_of(by_ids)
+    found: list[Any] = []
+    for bound in by_ids.bound(ids, chunk=chunk):
+        found.extend(records(session, statement, {**values, **bound}))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import BindParameter, CompoundSelect, Date, Select, bindparam, select, union
@@ -74,13 +74,11 @@ def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: 
     PostgreSQL SQLAlchemy's per-execution work (building, cache key, result metadata, row
     processing) was half of this read."""
     ids = sorted(set(customer_ids))
-    ids_filter = IdsParameter.of(session)
 
     def rows(table: str) -> list[Any]:
-        statement = _statement(table, ids_filter)
-        found: list[Any] = []
-        for values in ids_filter.bound(ids, chunk=CHUNK):
-            found.extend(hot_statements.records(session, statement, {**values, _AS_OF.key: as_of}))
+        found = hot_statements.records_by_ids(
+            session, partial(_statement, table), ids, {_AS_OF.key: as_of}, chunk=CHUNK
+        )
         found.sort(key=lambda row: row.id)
         return found
 

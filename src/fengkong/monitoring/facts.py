@@ -368,11 +368,8 @@ def _scores(
             _scores_statement(None), {"as_of": as_of, "since": since}
         )
     else:
-        by_ids = IdsParameter.of(session)
-        statement = _scores_statement(by_ids)
-        rows = chain.from_iterable(
-            hot_statements.records(session, statement, {**values, "as_of": as_of, "since": since})
-            for values in by_ids.bound(ids, chunk=CHUNK)
+        rows = hot_statements.records_by_ids(
+            session, _scores_statement, ids, {"as_of": as_of, "since": since}, chunk=CHUNK
         )
     found: dict[int, list[ScorePoint]] = defaultdict(list)
     for row in rows:

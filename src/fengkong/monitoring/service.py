@@ -206,15 +206,10 @@ def _states(session: Session, customer_ids: Sequence[int]) -> dict[tuple[int, st
     most never flip in an evaluation, and only those that do are loaded as objects (``_flip``).
     A statement built once a process, run through ``hot_statements`` (a stream job reads a few
     states a customer)."""
-    ids = IdsParameter.of(session)
-    statement = _states_statement(ids)
-    found: dict[tuple[int, str], Any] = {}
-    for values in ids.bound(customer_ids, chunk=facts_loader.CHUNK):
-        found.update(
-            ((s.customer_id, s.rule_id), s)
-            for s in hot_statements.records(session, statement, values)
-        )
-    return found
+    states = hot_statements.records_by_ids(
+        session, _states_statement, customer_ids, {}, chunk=facts_loader.CHUNK
+    )
+    return {(s.customer_id, s.rule_id): s for s in states}
 
 
 @cache
