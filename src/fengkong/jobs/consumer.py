@@ -382,6 +382,7 @@ def apply_customers(
     _move_positions(
         session, {c: (through[c], found.events) for c, found in pending.items()}, moment
     )
+    applied_at = utcnow()
     batches = [
         {
             "customer_id": customer_id,
@@ -389,7 +390,7 @@ def apply_customers(
             "last_event_id": through[customer_id],
             "events": found.events,
             "first_recorded_at": found.first_recorded_at,
-            "applied_at": utcnow(),
+            "applied_at": applied_at,
             "worker": worker,
         }
         for customer_id, found in sorted(pending.items())
