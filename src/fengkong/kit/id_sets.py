@@ -100,7 +100,7 @@ class IdsParameter:
     @classmethod
     def of(cls, session: Session, name: str = "ids") -> IdsParameter:
         """The filter as the session's dialect reads it best."""
-        return cls(name, as_array=session.get_bind().dialect.name == "postgresql")
+        return cls(name, as_array=_reads_arrays(session))
 
     def bound(self, ids: Sequence[int], *, chunk: int) -> list[dict[str, Sequence[int]]]:
         """The parameter's values for ``ids``: one on PostgreSQL, one a ``chunk`` of ids
@@ -118,7 +118,7 @@ def id_sets(session: Session, ids: Sequence[int], *, chunk: int) -> Iterator[IdS
     """``ids`` as one set on PostgreSQL, in sets of at most ``chunk`` elsewhere; none if empty."""
     if not ids:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if _reads_arrays(session):
         yield IdSet(ids, as_array=True)
         return
     for start in range(0, len(ids), chunk):
@@ -130,5 +130,9 @@ def among(
 ) -> ColumnElement[bool]:
     """``column`` is one of ``ids``, as the session's dialect reads them best (callers that may
     run on SQLite bound the ids, as ``id_sets`` does)."""
-    as_array = session.get_bind().dialect.name == "postgresql"
-    return IdSet(ids, as_array=as_array).among(column)
+    return IdSet(ids, as_array=_reads_arrays(session)).among(column)
+
+
+def _reads_arrays(session: Session) -> bool:
+    """Whether the session's database takes ids as one array (PostgreSQL) rather than a list."""
+    return session.get_bind().dialect.name == "postgresql"

@@ -77,3 +77,20 @@ def test_a_ledger_without_sales_or_payments_in_a_window_has_no_dso_or_payment_da
     assert facts.dso_before is None
     assert facts.payment_days_recent is None
     assert facts.payment_days_before is None
+
+
+def test_a_day_on_a_window_edge_falls_in_the_window_it_ends() -> None:
+    # 1 April ends the quarter before (sales and the payment days before); AS_OF ends the last.
+    edges = [
+        invoice(date(2026, 4, 1), date(2026, 5, 1), 1000, [(date(2026, 4, 1), 200)]),
+        invoice(date(2026, 4, 2), date(2026, 5, 2), 500, [(AS_OF, 100)]),
+    ]
+
+    facts = _ledger(edges, AS_OF)
+
+    assert facts.open_receivables == 800 + 400
+    assert facts.days_past_due == (AS_OF - date(2026, 5, 1)).days
+    assert facts.dso_recent == pytest.approx(1200 / 500 * 90)
+    assert facts.dso_before == pytest.approx(800 / 1000 * 90)
+    assert facts.payment_days_recent == pytest.approx((AS_OF - date(2026, 4, 2)).days)
+    assert facts.payment_days_before == 0
