@@ -58,7 +58,8 @@ from fengkong.monitoring.rules import (
     RuleSet,
     Severity,
     due_hours,
-    evaluate,
+    explain,
+    level,
     parse_rule_set,
     parse_single_rule,
 )
@@ -430,15 +431,15 @@ def evaluate_customers(
     for cid in ids:
         customer_facts = facts[cid]
         for rule in stored.config.rules:
-            result = evaluate(rule, customer_facts)
+            now_level = level(rule, customer_facts)
             state = states.get((cid, rule.id))
             previous = state.level if state is not None else 0
-            if result.level == previous:
+            if now_level == previous:
                 continue
-            values = to_jsonable(result.values)
+            values = to_jsonable(explain(rule, customer_facts))
             last_alert_at = state.last_alert_at if state is not None else None
             raising = False
-            if result.level == 1:
+            if now_level == 1:
                 summary.fired += 1
                 if last_alert_at is not None and moment < last_alert_at + timedelta(
                     days=rule.cooldown_days
@@ -452,7 +453,7 @@ def evaluate_customers(
                     if alert.condition_cleared_at is None:
                         alert.condition_cleared_at = moment
             flipped = {
-                "level": result.level,
+                "level": now_level,
                 "since": moment,
                 "last_values": values,
                 "last_evaluated_at": moment,
@@ -492,7 +493,7 @@ def preview_rule(session: Session, actor: Actor, *, rule_yaml: str, as_of: date)
     profiles = facts_loader.customer_profiles_of(session, None)
     ids = sorted(profiles)
     facts = facts_loader.load_facts(session, ids, as_of=as_of, every=True, profiles=profiles)
-    fired = [cid for cid in ids if evaluate(rule, facts[cid]).level == 1]
+    fired = [cid for cid in ids if level(rule, facts[cid]) == 1]
     return PreviewResult(rule.id, as_of, len(ids), len(fired), tuple(fired[:PREVIEW_LISTED]))
 
 
