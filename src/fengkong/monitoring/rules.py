@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import yaml
@@ -429,8 +431,8 @@ def parse_single_rule(text: str) -> Rule:
 
 
 # --- evaluation -------------------------------------------------------------------------------
-# Each metric has a level (``_level``) and the values that explain it (``_values``), both over
-# the same figures. A job evaluates every rule for every customer it applies, but few levels
+# Each metric has a level (``level_check``) and the values that explain it (``explain``), both
+# over the same figures. A job evaluates every rule for every customer it applies, but few levels
 # change, and the values are kept only with a change: the service asks for them then. Building
 # them for every evaluation was most of its cost.
 
@@ -671,33 +673,63 @@ def _contagion_values(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
     }
 
 
-def level(rule: Rule, facts: CustomerFacts) -> int:
-    """The level of ``rule`` for one customer (0 clear, 1 fired); out of scope is clear."""
-    if not rule.scope.covers(facts):
-        return 0
+LevelCheck = Callable[[CustomerFacts], int]
+
+
+def level_check(rule: Rule) -> LevelCheck:
+    """The level of ``rule`` (0 clear, 1 fired) as a function of one customer's facts; out of
+    scope is clear. The metric, the parameters and whether there is a scope at all are looked
+    at once here, not again for each customer: a stream job checks every rule for thousands."""
+    check = _unscoped_check(rule)
+    scope = rule.scope
+    if scope == Scope():
+        return check
+
+    def scoped(facts: CustomerFacts) -> int:
+        return check(facts) if scope.covers(facts) else 0
+
+    return scoped
+
+
+def _unscoped_check(rule: Rule) -> LevelCheck:
+    params = rule.params
     match rule.metric:
         case "days_past_due" | "debt_to_asset" | "overdue_amount" | "limit_utilisation":
-            return _threshold_level(rule, facts)
+            figure, limit = attrgetter(rule.metric), params["value"]
+
+            def threshold(facts: CustomerFacts) -> int:
+                value = figure(facts)
+                return 1 if value is not None and value > limit else 0
+
+            return threshold
         case "score_drop":
-            drop = _score_drop(rule, facts)
-            return 1 if drop is not None and drop[0] >= rule.params["points"] else 0
+            points = params["points"]
+
+            def score_drop(facts: CustomerFacts) -> int:
+                drop = _score_drop(rule, facts)
+                return 1 if drop is not None and drop[0] >= points else 0
+
+            return score_drop
         case "grade_downgrade":
-            grades = _grade_downgrade(rule, facts)
-            return (
-                1 if grades is not None and grades[2] >= int(rule.params.get("notches", 1)) else 0
-            )
+            notches = int(params.get("notches", 1))
+
+            def grade_downgrade(facts: CustomerFacts) -> int:
+                grades = _grade_downgrade(rule, facts)
+                return 1 if grades is not None and grades[2] >= notches else 0
+
+            return grade_downgrade
         case "agency_rating_downgrade":
-            return 0 if _agency_downgrade(rule, facts) is None else 1
+            return lambda facts: 0 if _agency_downgrade(rule, facts) is None else 1
         case "order_count" | "order_amount":
-            return _order_anomaly_level(rule, facts)
+            return partial(_order_anomaly_level, rule)
         case "dso_jump" | "payment_days_drift":
-            return _drift_level(rule, facts)
+            return partial(_drift_level, rule)
         case "legal_event":
-            return 1 if _legal(rule, facts) else 0
+            return lambda facts: 1 if _legal(rule, facts) else 0
         case "statement_age" | "review_overdue":
-            return _staleness_level(rule, facts)
+            return partial(_staleness_level, rule)
         case "related_party":
-            return 1 if _distressed_parties(rule, facts) else 0
+            return lambda facts: 1 if _distressed_parties(rule, facts) else 0
     raise RuleError(f"rule {rule.id}: no evaluator for {rule.metric}")  # pragma: no cover
 
 
@@ -739,7 +771,7 @@ def explain(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
 
 def evaluate(rule: Rule, facts: CustomerFacts) -> RuleResult:
     """The level of ``rule`` for one customer with the values that explain it."""
-    return RuleResult(rule.id, level(rule, facts), explain(rule, facts))
+    return RuleResult(rule.id, level_check(rule)(facts), explain(rule, facts))
 
 
 def due_hours(rule_set: RuleSet, severity: Severity) -> int:

@@ -59,7 +59,7 @@ from fengkong.monitoring.rules import (
     Severity,
     due_hours,
     explain,
-    level,
+    level_check,
     parse_rule_set,
     parse_single_rule,
 )
@@ -428,10 +428,11 @@ def evaluate_customers(
     new_states: list[dict[str, Any]] = []
     flips: dict[int, dict[str, Any]] = {}
     alerts: list[dict[str, Any]] = []
+    checks = [(rule, level_check(rule)) for rule in stored.config.rules]
     for cid in ids:
         customer_facts = facts[cid]
-        for rule in stored.config.rules:
-            now_level = level(rule, customer_facts)
+        for rule, check in checks:
+            now_level = check(customer_facts)
             state = states.get((cid, rule.id))
             previous = state.level if state is not None else 0
             if now_level == previous:
@@ -493,7 +494,8 @@ def preview_rule(session: Session, actor: Actor, *, rule_yaml: str, as_of: date)
     profiles = facts_loader.customer_profiles_of(session, None)
     ids = sorted(profiles)
     facts = facts_loader.load_facts(session, ids, as_of=as_of, every=True, profiles=profiles)
-    fired = [cid for cid in ids if level(rule, facts[cid]) == 1]
+    check = level_check(rule)
+    fired = [cid for cid in ids if check(facts[cid]) == 1]
     return PreviewResult(rule.id, as_of, len(ids), len(fired), tuple(fired[:PREVIEW_LISTED]))
 
 
