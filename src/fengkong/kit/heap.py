@@ -12,9 +12,9 @@ the objects that survived a middle collection are a quarter of those in the old 
 and after a freeze the old generation is nearly empty), so every tenth middle collection became a
 full one, each walking everything a unit of work still holds. A stream job of 2,500 customers
 holds hundreds of thousands of objects (rows, facts, results): measured with a ``gc.callbacks``
-probe, 60–90 ms of its ~500 ms of CPU went to collections. The young generation is therefore
+probe, 57–131 ms of its ~500 ms of CPU went to collections. The young generation is therefore
 collected every ``YOUNG_GENERATION_THRESHOLD`` new objects instead of 700: the same job then
-spends ~10 ms. The cost is memory, bounded: at most that many container objects of unreachable
+spends 9–20 ms. The cost is memory, bounded: at most that many container objects of unreachable
 cycles wait for a collection.
 """
 
