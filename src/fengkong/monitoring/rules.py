@@ -437,11 +437,6 @@ def parse_single_rule(text: str) -> Rule:
 # them for every evaluation was most of its cost.
 
 
-def _threshold_level(rule: Rule, facts: CustomerFacts) -> int:
-    value = getattr(facts, rule.metric)
-    return 1 if value is not None and value > rule.params["value"] else 0
-
-
 def _threshold_values(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
     value = getattr(facts, rule.metric)
     shown = round(value, 4) if isinstance(value, float) else value
