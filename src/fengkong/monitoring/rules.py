@@ -671,11 +671,113 @@ def _contagion_values(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
 LevelCheck = Callable[[CustomerFacts], int]
 
 
+def _threshold_check(rule: Rule) -> LevelCheck:
+    figure, limit = attrgetter(rule.metric), rule.params["value"]
+
+    def threshold(facts: CustomerFacts) -> int:
+        value = figure(facts)
+        return 1 if value is not None and value > limit else 0
+
+    return threshold
+
+
+def _score_drop_check(rule: Rule) -> LevelCheck:
+    points = rule.params["points"]
+
+    def score_drop(facts: CustomerFacts) -> int:
+        drop = _score_drop(rule, facts)
+        return 1 if drop is not None and drop[0] >= points else 0
+
+    return score_drop
+
+
+def _score_drop_values(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
+    drop = _score_drop(rule, facts)
+    if drop is None:
+        return {"drop": 0}
+    return {"drop": drop[0], "highest": drop[1], "score": drop[2]}
+
+
+def _grade_downgrade_check(rule: Rule) -> LevelCheck:
+    notches = int(rule.params.get("notches", 1))
+
+    def grade_downgrade(facts: CustomerFacts) -> int:
+        grades = _grade_downgrade(rule, facts)
+        return 1 if grades is not None and grades[2] >= notches else 0
+
+    return grade_downgrade
+
+
+def _grade_downgrade_values(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
+    grades = _grade_downgrade(rule, facts)
+    if grades is None:
+        return {}
+    return {"grade": grades[0], "previous_best": grades[1], "notches": grades[2]}
+
+
+def _agency_downgrade_values(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
+    downgrade = _agency_downgrade(rule, facts)
+    if downgrade is None:
+        return {}
+    agency, before, now = downgrade
+    return {"agency": agency, "previous": before.rating, "rating": now.rating}
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluator:
+    """A metric's level check (built once a rule) and its explaining values."""
+
+    check: Callable[[Rule], LevelCheck]
+    values: Callable[[Rule, CustomerFacts], dict[str, Any]]
+
+
+def _checking(level: Callable[[Rule, CustomerFacts], int]) -> Callable[[Rule], LevelCheck]:
+    return lambda rule: partial(level, rule)
+
+
+_THRESHOLD = _Evaluator(_threshold_check, _threshold_values)
+_ORDERS = _Evaluator(_checking(_order_anomaly_level), _order_anomaly_values)
+_DRIFT = _Evaluator(_checking(_drift_level), _drift_values)
+_STALENESS = _Evaluator(_checking(_staleness_level), _staleness_values)
+_EVALUATORS: dict[str, _Evaluator] = {
+    "days_past_due": _THRESHOLD,
+    "debt_to_asset": _THRESHOLD,
+    "overdue_amount": _THRESHOLD,
+    "limit_utilisation": _THRESHOLD,
+    "score_drop": _Evaluator(_score_drop_check, _score_drop_values),
+    "grade_downgrade": _Evaluator(_grade_downgrade_check, _grade_downgrade_values),
+    "agency_rating_downgrade": _Evaluator(
+        _checking(lambda rule, facts: 0 if _agency_downgrade(rule, facts) is None else 1),
+        _agency_downgrade_values,
+    ),
+    "order_count": _ORDERS,
+    "order_amount": _ORDERS,
+    "dso_jump": _DRIFT,
+    "payment_days_drift": _DRIFT,
+    "legal_event": _Evaluator(
+        _checking(lambda rule, facts: 1 if _legal(rule, facts) else 0), _legal_values
+    ),
+    "statement_age": _STALENESS,
+    "review_overdue": _STALENESS,
+    "related_party": _Evaluator(
+        _checking(lambda rule, facts: 1 if _distressed_parties(rule, facts) else 0),
+        _contagion_values,
+    ),
+}
+
+
+def _evaluator(rule: Rule) -> _Evaluator:
+    found = _EVALUATORS.get(rule.metric)
+    if found is None:  # pragma: no cover - parse_rule admits only the metrics above
+        raise RuleError(f"rule {rule.id}: no evaluator for {rule.metric}")
+    return found
+
+
 def level_check(rule: Rule) -> LevelCheck:
     """The level of ``rule`` (0 clear, 1 fired) as a function of one customer's facts; out of
     scope is clear. The metric, the parameters and whether there is a scope at all are looked
     at once here, not again for each customer: a stream job checks every rule for thousands."""
-    check = _unscoped_check(rule)
+    check = _evaluator(rule).check(rule)
     scope = rule.scope
     if scope == Scope():
         return check
@@ -686,82 +788,11 @@ def level_check(rule: Rule) -> LevelCheck:
     return scoped
 
 
-def _unscoped_check(rule: Rule) -> LevelCheck:
-    params = rule.params
-    match rule.metric:
-        case "days_past_due" | "debt_to_asset" | "overdue_amount" | "limit_utilisation":
-            figure, limit = attrgetter(rule.metric), params["value"]
-
-            def threshold(facts: CustomerFacts) -> int:
-                value = figure(facts)
-                return 1 if value is not None and value > limit else 0
-
-            return threshold
-        case "score_drop":
-            points = params["points"]
-
-            def score_drop(facts: CustomerFacts) -> int:
-                drop = _score_drop(rule, facts)
-                return 1 if drop is not None and drop[0] >= points else 0
-
-            return score_drop
-        case "grade_downgrade":
-            notches = int(params.get("notches", 1))
-
-            def grade_downgrade(facts: CustomerFacts) -> int:
-                grades = _grade_downgrade(rule, facts)
-                return 1 if grades is not None and grades[2] >= notches else 0
-
-            return grade_downgrade
-        case "agency_rating_downgrade":
-            return lambda facts: 0 if _agency_downgrade(rule, facts) is None else 1
-        case "order_count" | "order_amount":
-            return partial(_order_anomaly_level, rule)
-        case "dso_jump" | "payment_days_drift":
-            return partial(_drift_level, rule)
-        case "legal_event":
-            return lambda facts: 1 if _legal(rule, facts) else 0
-        case "statement_age" | "review_overdue":
-            return partial(_staleness_level, rule)
-        case "related_party":
-            return lambda facts: 1 if _distressed_parties(rule, facts) else 0
-    raise RuleError(f"rule {rule.id}: no evaluator for {rule.metric}")  # pragma: no cover
-
-
 def explain(rule: Rule, facts: CustomerFacts) -> dict[str, Any]:
     """The values behind ``rule``'s level for one customer, as an alert shows them."""
     if not rule.scope.covers(facts):
         return {"out_of_scope": True}
-    match rule.metric:
-        case "days_past_due" | "debt_to_asset" | "overdue_amount" | "limit_utilisation":
-            return _threshold_values(rule, facts)
-        case "score_drop":
-            drop = _score_drop(rule, facts)
-            if drop is None:
-                return {"drop": 0}
-            return {"drop": drop[0], "highest": drop[1], "score": drop[2]}
-        case "grade_downgrade":
-            grades = _grade_downgrade(rule, facts)
-            if grades is None:
-                return {}
-            return {"grade": grades[0], "previous_best": grades[1], "notches": grades[2]}
-        case "agency_rating_downgrade":
-            downgrade = _agency_downgrade(rule, facts)
-            if downgrade is None:
-                return {}
-            agency, before, now = downgrade
-            return {"agency": agency, "previous": before.rating, "rating": now.rating}
-        case "order_count" | "order_amount":
-            return _order_anomaly_values(rule, facts)
-        case "dso_jump" | "payment_days_drift":
-            return _drift_values(rule, facts)
-        case "legal_event":
-            return _legal_values(rule, facts)
-        case "statement_age" | "review_overdue":
-            return _staleness_values(rule, facts)
-        case "related_party":
-            return _contagion_values(rule, facts)
-    raise RuleError(f"rule {rule.id}: no evaluator for {rule.metric}")  # pragma: no cover
+    return _evaluator(rule).values(rule, facts)
 
 
 def evaluate(rule: Rule, facts: CustomerFacts) -> RuleResult:
