@@ -14,8 +14,9 @@ steps, the same on both backends:
   moved and changes nothing.
 
 Embedded mode (SQLite) does both in one transaction (``process_pending``); production mode
-(PostgreSQL) has a dispatcher enqueue one procrastinate job per partition of customers
-(``fengkong.jobs.queue``) and workers run ``apply_customers`` for each job's customers.
+(PostgreSQL) has a dispatcher enqueue one procrastinate job per partition of customers and range
+of the stream (``fengkong.jobs.queue``); workers read each job's customers from its range
+(``customers_through``) and run ``apply_customers`` for them.
 """
 
 from __future__ import annotations
@@ -165,6 +166,27 @@ def read_window(session: Session, *, after: int, limit: int = DEFAULT_WINDOW) ->
         if customer_id is not None and event_type not in OWN_EVENT_TYPES:
             through[customer_id] = event_id
     return Window(after=after, last_event_id=last, events=read, through=through)
+
+
+def customers_through(
+    session: Session, *, after: int, through: int, partition: int, partitions: int
+) -> dict[int, int]:
+    """Each customer of the partition (``customer_id % partitions``) named by a relevant event
+    ``after`` < id <= ``through``, with its last such event id: a job's customers, read from the
+    stream rather than carried by the job."""
+    rows = plain_rows(
+        session,
+        select(Event.customer_id, func.max(Event.id))
+        .where(
+            Event.id > after,
+            Event.id <= through,
+            Event.customer_id % partitions == partition,
+            Event.event_type.not_in(OWN_EVENT_TYPES),
+        )
+        .group_by(Event.customer_id),
+    )
+    # a NULL customer_id fails the partition's test, so none is grouped here
+    return {cast(int, customer_id): int(last) for customer_id, last in rows}
 
 
 def _ensure_positions(session: Session, customer_ids: Sequence[int]) -> None:

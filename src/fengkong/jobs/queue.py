@@ -7,17 +7,19 @@ pending events.
   own connection, then moves the position. Either both happen or neither: no event is dispatched
   twice and none is skipped. Every worker process runs a dispatcher loop; the position row lock
   makes them take turns.
-* Each job carries ``{"partition", "customers": {customer_id: through}}`` with ``lock =
-  "partition:<k>"`` (procrastinate runs jobs sharing a lock one at a time, in creation order: a
-  customer stays in its partition while the setting holds, so its events are applied in order
-  across any number of workers; its position row keeps them in order when it changes) and
-  ``queueing_lock = "partition:<k>"``: while a partition's job still waits, a new window merges
-  its customers into that job (``ON CONFLICT … DO UPDATE``; the waiting row is locked until our
+* Each job carries a range of the stream, ``{"partition", "partitions", "after", "through"}``,
+  with ``lock = "partition:<k>/<n>"`` (procrastinate runs jobs sharing a lock one at a time, in
+  creation order: a customer stays in its partition while the setting holds, so its events are
+  applied in order across any number of workers; its position row keeps them in order when it
+  changes) and ``queueing_lock`` the same: while a partition's job still waits, a new window
+  widens that job's range (``ON CONFLICT … DO UPDATE``; the waiting row is locked until our
   commit, so a worker cannot take it half-updated).
-* The **task** runs ``consumer.apply_customers`` for the job's customers in one transaction,
-  skipping what each customer's position says is done: a job redelivered after a crash changes
-  nothing. Batching customers matters: rescoring and evaluating 100 customers at once costs about
-  a tenth per customer of doing them one by one (the configuration is loaded once a batch).
+* The **task** reads the partition's customers named in its range with each one's last event
+  (``consumer.customers_through``) and runs ``consumer.apply_customers`` for them in one
+  transaction, skipping what each customer's position says is done: a job redelivered after a
+  crash changes nothing. Batching customers matters: rescoring and evaluating 100 customers at
+  once costs about a tenth per customer of doing them one by one (the configuration is loaded
+  once a batch).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ import logging
 import os
 import socket
 import time
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -64,29 +66,21 @@ STALLED_AFTER = 30.0
 # back to "todo" and collide with a waiting job's queueing lock.)
 MAX_ATTEMPTS = 10
 
-_DEFER_INTO = (
+# A partition's waiting job takes in the new range: it covers both (a retry or a requeued job
+# carries an earlier range than a window dispatched since; any events between the two were
+# dispatched too, and the customers' positions skip what is applied already). A job's arguments
+# stay a few numbers however many customers it covers: when a job carried its customers' map,
+# rewriting that ``jsonb`` on every merge was 13 % of PostgreSQL's time at a steady rate.
+_DEFER = text(
     "INSERT INTO procrastinate_jobs "
     "(queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at) "
     "VALUES (:queue, :task, 0, :lock, :lock, CAST(:args AS jsonb), :at) "
-    "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO UPDATE SET args = jsonb_set("
-    "procrastinate_jobs.args, '{customers}', "
-)
-# A partition's waiting job takes in the new customers, and for a customer in both the later
-# ``through``. A window just read is later than anything waiting: its entries simply overwrite
-# (``||``, cheap however many customers the waiting job holds — the merge below re-aggregated
-# them all on every dispatch, 13 % of PostgreSQL's time at a steady rate). A retry or a requeued
-# job carries earlier ones than a window dispatched since, and keeping the earlier would leave
-# the events in between undispatched: those take the larger of the two.
-_DEFER_FRESH = text(
-    _DEFER_INTO + "(procrastinate_jobs.args->'customers') || (EXCLUDED.args->'customers'))"
-)
-_DEFER = text(
-    _DEFER_INTO + "("  # noqa: S608 - constant text, no value spliced in
-    "SELECT jsonb_object_agg(customer, through) FROM ("
-    "SELECT key AS customer, max(value::bigint) AS through FROM ("
-    "SELECT key, value FROM jsonb_each_text(procrastinate_jobs.args->'customers') "
-    "UNION ALL SELECT key, value FROM jsonb_each_text(EXCLUDED.args->'customers')"
-    ") AS both_jobs GROUP BY key) AS merged))"
+    "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO UPDATE SET args = "
+    "procrastinate_jobs.args || jsonb_build_object("
+    "'after', least((procrastinate_jobs.args->>'after')::bigint, "
+    "(EXCLUDED.args->>'after')::bigint), "
+    "'through', greatest((procrastinate_jobs.args->>'through')::bigint, "
+    "(EXCLUDED.args->>'through')::bigint))"
 )
 _STALLED = text(
     "UPDATE procrastinate_jobs SET status = 'failed' "
@@ -113,44 +107,45 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def partition_lock(partition: int) -> str:
-    return f"partition:{partition}"
+def partition_lock(partition: int, partitions: int) -> str:
+    return f"partition:{partition}/{partitions}"
 
 
-def _job(
-    partition: int, customers: Mapping[int, int], *, attempt: int = 0, at: Any = None
-) -> dict[str, Any]:
-    return {
-        "queue": QUEUE,
-        "task": TASK_NAME,
-        "lock": partition_lock(partition),
-        "args": json.dumps(
-            {
-                "partition": partition,
-                "customers": {str(c): through for c, through in sorted(customers.items())},
-                "attempt": attempt,
-            }
-        ),
-        "at": at,
-    }
+@dataclass(frozen=True, slots=True)
+class StreamRange:
+    """A job's share of the stream: the events ``after`` < id <= ``through`` of the customers
+    with ``customer_id % partitions == partition``."""
+
+    partition: int
+    partitions: int
+    after: int
+    through: int
+
+    def job(self, *, attempt: int, at: Any) -> dict[str, Any]:
+        return {
+            "queue": QUEUE,
+            "task": TASK_NAME,
+            "lock": partition_lock(self.partition, self.partitions),
+            "args": json.dumps(
+                {
+                    "partition": self.partition,
+                    "partitions": self.partitions,
+                    "after": self.after,
+                    "through": self.through,
+                    "attempt": attempt,
+                }
+            ),
+            "at": at,
+        }
 
 
-def queue_partitions(
-    session: Session,
-    partitions: Mapping[int, Mapping[int, int]],
-    *,
-    attempt: int = 0,
-    at: Any = None,
-    fresh: bool = False,
+def queue_ranges(
+    session: Session, ranges: Sequence[StreamRange], *, attempt: int = 0, at: Any = None
 ) -> None:
-    """Queue a job for each partition's ``{customer_id: through}``, merged into the partition's
-    waiting job if it has one, in the caller's transaction. ``fresh``: the throughs come from a
-    window just read, so later than any waiting job's."""
-    if partitions:
-        session.execute(
-            _DEFER_FRESH if fresh else _DEFER,
-            [_job(k, partitions[k], attempt=attempt, at=at) for k in sorted(partitions)],
-        )
+    """Queue a job for each range, merged into its partition's waiting job if it has one, in
+    the caller's transaction."""
+    if ranges:
+        session.execute(_DEFER, [r.job(attempt=attempt, at=at) for r in ranges])
 
 
 def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) -> PassSummary:
@@ -158,18 +153,22 @@ def dispatch(session: Session, *, partitions: int, limit: int = DEFAULT_WINDOW) 
     caller's transaction.
 
     ``partitions`` (the ``stream_partitions`` setting) bounds the parallelism (at most this many
-    jobs run at once) and the batching (a window's customers are split this many ways). Workers
-    may disagree on it, as while it is being changed: a customer then sits in two partitions'
-    jobs, and its position row, locked while it is applied, makes the second wait for the first
-    and apply only what is left."""
+    jobs run at once) and the batching (a window's customers are split this many ways); only
+    the partitions the window has customers in get a job. Workers may disagree on it, as while
+    it is being changed: a customer then sits in two partitionings' jobs (their locks differ),
+    and its position row, locked while it is applied, makes the second wait for the first and
+    apply only what is left."""
     position = consumer._lock_position(session, consumer.STREAM_CONSUMER)
     window = consumer.read_window(session, after=position.last_event_id, limit=limit)
     if window.last_event_id == position.last_event_id:
         return PassSummary(events=0, last_event_id=position.last_event_id, customers=0)
-    grouped: dict[int, dict[int, int]] = defaultdict(dict)
-    for customer_id, through in window.through.items():
-        grouped[customer_id % partitions][customer_id] = through
-    queue_partitions(session, grouped, fresh=True)
+    queue_ranges(
+        session,
+        [
+            StreamRange(k, partitions, window.after, window.last_event_id)
+            for k in sorted({customer_id % partitions for customer_id in window.through})
+        ],
+    )
     position.last_event_id = window.last_event_id
     position.updated_at = utcnow()
     session.flush()
@@ -183,12 +182,16 @@ def requeue_stalled(session: Session, *, stalled_after: float) -> int:
     marked failed and their customers queued again, in the caller's transaction. Applying is
     idempotent, so the new job does what the dead one did not commit, and nothing twice."""
     rows = session.execute(_STALLED, {"queue": QUEUE, "seconds": stalled_after}).scalars().all()
-    for args in rows:
-        customers = {int(c): int(t) for c, t in args["customers"].items()}
-        queue_partitions(session, {int(args["partition"]): customers})
+    queue_ranges(session, [_range_of(args) for args in rows])
     if rows:
         logger.warning("requeued %d job(s) of stalled workers", len(rows))
     return len(rows)
+
+
+def _range_of(args: Mapping[str, Any]) -> StreamRange:
+    return StreamRange(
+        int(args["partition"]), int(args["partitions"]), int(args["after"]), int(args["through"])
+    )
 
 
 def delete_succeeded_jobs(session: Session, *, upto: int) -> int:
@@ -216,13 +219,21 @@ def _database(url: str) -> Database:
 
 
 def apply_partition(
-    customers: Mapping[int, int], *, url: str | None = None, as_of: date | None = None
+    stream_range: StreamRange, *, url: str | None = None, as_of: date | None = None
 ) -> consumer.ApplySummary:
-    """The task body: apply each customer's events up to its ``through`` in one transaction."""
+    """The task body: apply the range's events to its partition's customers in one
+    transaction."""
     database = _database(url or get_settings().resolved_database_url)
     with database.session_scope(actor=WORKER_ACTOR) as session:
+        through = consumer.customers_through(
+            session,
+            after=stream_range.after,
+            through=stream_range.through,
+            partition=stream_range.partition,
+            partitions=stream_range.partitions,
+        )
         return consumer.apply_customers(
-            session, WORKER_ACTOR, through=customers, as_of=as_of, worker=worker_name()
+            session, WORKER_ACTOR, through=through, as_of=as_of, worker=worker_name()
         )
 
 
@@ -246,10 +257,10 @@ def make_app(url: str) -> procrastinate.App:
     )(_daily)
     app.periodic(cron=periodic.DRIFT_CRON)(daily)
 
-    def _task(partition: int, customers: dict[str, int], attempt: int = 0) -> None:
-        through = {int(c): int(t) for c, t in customers.items()}
+    def _task(partition: int, partitions: int, after: int, through: int, attempt: int = 0) -> None:
+        stream_range = StreamRange(partition, partitions, after, through)
         try:
-            apply_partition(through, url=url)
+            apply_partition(stream_range, url=url)
         except Exception:
             if attempt + 1 >= MAX_ATTEMPTS:
                 raise
@@ -258,7 +269,7 @@ def make_app(url: str) -> procrastinate.App:
             )
             at = utcnow() + timedelta(seconds=2 ** (attempt + 1))
             with _database(url).session_scope(actor=WORKER_ACTOR) as session:
-                queue_partitions(session, {partition: through}, attempt=attempt + 1, at=at)
+                queue_ranges(session, [stream_range], attempt=attempt + 1, at=at)
 
     app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)(_task)
     return app

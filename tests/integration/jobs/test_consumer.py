@@ -112,6 +112,34 @@ def test_events_for_a_deleted_customer_move_the_position_without_scoring(
     assert applied.skipped == 1
 
 
+def test_a_jobs_customers_are_its_partitions_customers_named_in_its_range_with_their_last_event(
+    session: Session,
+) -> None:
+    customers = [factories.customer() for _ in range(4)]
+    start = consumer.read_window(session, after=0).last_event_id
+    for customer in customers:
+        factories.invoice(customer_id=customer.id)
+    middle = consumer.read_window(session, after=start).last_event_id
+    for customer in customers:
+        factories.payment(customer_id=customer.id)
+    consumer.apply_customers(
+        session, SYSTEM, through=consumer.read_window(session, after=0).through
+    )  # writes the customers' own customer_rescored events after the range
+    window = consumer.read_window(session, after=start)
+    partition = customers[0].id % 2
+    in_partition = [c.id for c in customers if c.id % 2 == partition]
+    whole = consumer.customers_through(
+        session, after=start, through=window.last_event_id, partition=partition, partitions=2
+    )
+    assert whole == {c: window.through[c] for c in in_partition}
+    assert max(whole.values()) < window.last_event_id  # the rescores' events are not counted
+    first_half = consumer.customers_through(
+        session, after=start, through=middle, partition=partition, partitions=2
+    )
+    assert set(first_half) == set(in_partition)
+    assert all(start < last <= middle for last in first_half.values())
+
+
 def test_customers_at_different_positions_each_get_a_batch_of_only_their_new_events(
     session: Session,
 ) -> None:

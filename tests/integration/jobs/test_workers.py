@@ -328,6 +328,14 @@ def test_an_id_gap_of_a_rolled_back_transaction_is_passed_once_no_older_writer_i
     assert set(window.through) == {customer_ids[1]}
 
 
+def _waiting_jobs(session: Session) -> dict[str, dict[str, int]]:
+    rows = session.execute(
+        text("SELECT lock, args FROM procrastinate_jobs WHERE queue_name = :queue"),
+        {"queue": queue.QUEUE},
+    ).all()
+    return {lock: args for lock, args in rows}
+
+
 def test_a_window_is_split_into_one_job_per_partition_of_its_customers(
     stream_db: tuple[str, Database],
 ) -> None:
@@ -336,53 +344,64 @@ def test_a_window_is_split_into_one_job_per_partition_of_its_customers(
     _ingest(database, customer_ids, round_=0, per_customer=2)
     with database.session_scope(actor=SYSTEM) as session:
         summary = queue.dispatch(session, partitions=3)
-        jobs = session.execute(
-            text("SELECT lock, args FROM procrastinate_jobs WHERE queue_name = :queue"),
-            {"queue": queue.QUEUE},
-        ).all()
+        jobs = _waiting_jobs(session)
+        by_lock = {
+            lock: consumer.customers_through(
+                session,
+                after=args["after"],
+                through=args["through"],
+                partition=args["partition"],
+                partitions=args["partitions"],
+            )
+            for lock, args in jobs.items()
+        }
     assert summary.customers == len(customer_ids)
-    by_lock = {lock: {int(c) for c in args["customers"]} for lock, args in jobs}
-    assert by_lock == {
-        queue.partition_lock(k): {c for c in customer_ids if c % 3 == k}
+    assert {(args["after"], args["through"]) for args in jobs.values()} == {
+        (0, summary.last_event_id)  # the first window: from the stream's start
+    }
+    assert {lock: set(customers) for lock, customers in by_lock.items()} == {
+        queue.partition_lock(k, 3): {c for c in customer_ids if c % 3 == k}
         for k in {c % 3 for c in customer_ids}
     }
 
 
-def test_a_retry_merged_into_a_waiting_job_keeps_each_customers_later_through(
+def test_a_retry_merged_into_a_waiting_job_widens_its_range_to_cover_both(
     stream_db: tuple[str, Database],
 ) -> None:
-    """A failed job queues itself again with the ``through`` it had; a window dispatched since
-    may have queued a later one for the same customer. Keeping the earlier would leave the
-    events in between dispatched to no job."""
+    """A failed job queues itself again with its range; a window dispatched since may wait in a
+    later one. The merged job covers both (the positions skip what is applied already)."""
     _url, database = stream_db
     with database.session_scope(actor=SYSTEM) as session:
-        queue.queue_partitions(session, {3: {11: 500, 19: 300}})
-        queue.queue_partitions(session, {3: {11: 200, 27: 100}}, attempt=1)
-        (customers,) = session.execute(
-            text("SELECT args->'customers' FROM procrastinate_jobs WHERE lock = :lock"),
-            {"lock": queue.partition_lock(3)},
-        ).scalars()
-    assert customers == {"11": 500, "19": 300, "27": 100}
+        queue.queue_ranges(session, [queue.StreamRange(3, 8, 400, 500)])
+        queue.queue_ranges(session, [queue.StreamRange(3, 8, 100, 200)], attempt=1)
+        jobs = _waiting_jobs(session)
+    assert jobs == {
+        queue.partition_lock(3, 8): {
+            "partition": 3,
+            "partitions": 8,
+            "after": 100,
+            "through": 500,
+            "attempt": 0,
+        }
+    }
 
 
-def test_a_window_merged_into_a_waiting_job_adds_its_customers_and_moves_their_through(
+def test_a_window_merged_into_a_waiting_job_extends_its_range_within_its_partitioning(
     stream_db: tuple[str, Database],
 ) -> None:
-    """A window just read is later than what waits: one job, its customers and the waiting
-    job's, each at its latest ``through``."""
+    """A window just read continues what waits: one job for the partition, over both windows.
+    A partition of another partitioning (workers disagreeing while the setting changes) keeps
+    its own job: its customers are not the same."""
     _url, database = stream_db
     with database.session_scope(actor=SYSTEM) as session:
-        queue.queue_partitions(session, {3: {11: 200, 19: 300}}, fresh=True)
-        queue.queue_partitions(session, {3: {11: 500, 27: 100}}, fresh=True)
-        jobs = (
-            session.execute(
-                text("SELECT args->'customers' FROM procrastinate_jobs WHERE lock = :lock"),
-                {"lock": queue.partition_lock(3)},
-            )
-            .scalars()
-            .all()
-        )
-    assert jobs == [{"11": 500, "19": 300, "27": 100}]
+        queue.queue_ranges(session, [queue.StreamRange(3, 8, 100, 200)])
+        queue.queue_ranges(session, [queue.StreamRange(3, 8, 200, 300)])
+        queue.queue_ranges(session, [queue.StreamRange(3, 16, 200, 300)])
+        jobs = _waiting_jobs(session)
+    assert {lock: (args["after"], args["through"]) for lock, args in jobs.items()} == {
+        queue.partition_lock(3, 8): (100, 300),
+        queue.partition_lock(3, 16): (200, 300),
+    }
 
 
 def _job(session: Session, queue_name: str, status: str) -> int:
