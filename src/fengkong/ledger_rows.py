@@ -44,7 +44,8 @@ Rows = Sequence[Any]
 
 @dataclass(frozen=True, slots=True)
 class LedgerRows:
-    """The rows of ``customer_ids`` (archived customers too) as known on ``as_of``.
+    """The rows of ``customer_ids`` — the customers asked that exist, archived ones too — as
+    known on ``as_of``.
 
     ``invoices``, ``orders`` and ``payments`` are not limited by date (exposure counts what is
     open whenever it was dated); ``allocations`` are those of the customers' invoices or of their
@@ -82,10 +83,11 @@ def read_ledger_rows(session: Session, customer_ids: Collection[int], *, as_of: 
         found.sort(key=lambda row: row.id)
         return found
 
+    customers = rows("customers")
     return LedgerRows(
         as_of=as_of,
-        customer_ids=frozenset(ids),
-        customers=rows("customers"),
+        customer_ids=frozenset(row.id for row in customers),
+        customers=customers,
         invoices=rows("invoices"),
         payments=rows("payments"),
         allocations=rows("allocations"),
