@@ -17,7 +17,7 @@ def worker(
         int, typer.Option(min=1, help="Jobs this process runs at once (threads).")
     ] = 1,
     dispatch: Annotated[
-        bool, typer.Option(help="Also dispatch the outbox into per-customer jobs.")
+        bool, typer.Option(help="Also dispatch the outbox into per-partition jobs.")
     ] = True,
     interval: Annotated[
         float, typer.Option(min=0.01, help="Seconds between polls of the outbox when idle.")

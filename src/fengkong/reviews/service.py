@@ -34,6 +34,7 @@ from fengkong.customers.status import CustomerStatus
 from fengkong.errors import NotFound, ValidationFailed
 from fengkong.i18n import N_, Message
 from fengkong.kit.id_sets import among
+from fengkong.kit.plain_rows import plain_rows
 from fengkong.kit.time import ensure_utc, utcnow
 from fengkong.limits import service as limits_service
 from fengkong.notifications import service as notifications_service
@@ -275,11 +276,16 @@ def overdue_reviews(
 def overdue_by_customer(
     session: Session, *, today: date, customer_ids: Collection[int] | None = None
 ) -> dict[int, date]:
-    """Each customer with an overdue review, and the day it was due (for monitoring rules)."""
-    return {
-        r.customer_id: r.due_on
-        for r in overdue_reviews(session, today=today, customer_ids=customer_ids)
-    }
+    """Each customer with an overdue review, and the day it was due — the latest, should it
+    have several (for monitoring rules: a stream job asks for each batch of customers, so two
+    columns, not the reviews as objects)."""
+    query = select(Review.customer_id, Review.due_on).where(
+        Review.status.in_(OPEN_STATUSES), Review.due_on < today
+    )
+    if customer_ids is not None:
+        query = query.where(among(session, Review.customer_id, list(customer_ids)))
+    ordered = query.order_by(Review.due_on, Review.id)
+    return {customer_id: due_on for customer_id, due_on in plain_rows(session, ordered)}
 
 
 def _open_review(
