@@ -55,7 +55,7 @@ from fengkong.exposure.models import ExposureSnapshot, FxRate, InvoiceDispute, M
 from fengkong.exposure.status import DisputeStatus, MitigantKind, MitigantStatus
 from fengkong.kit.id_sets import IdsParameter, among
 from fengkong.kit.plain_rows import plain_rows
-from fengkong.ledger_rows import LedgerRows
+from fengkong.ledger_rows import CHUNK, LedgerRows
 from fengkong.orders.models import Order
 from fengkong.orders.status import OrderStatus
 from fengkong.receivables.models import Invoice, Payment, PaymentAllocation
@@ -263,7 +263,7 @@ def contract_commitments(
         rows = hot_statements.records(session, _commitments_statement(None), values)
     else:
         rows = hot_statements.records_by_ids(
-            session, _commitments_statement, sorted(customer_ids), values, chunk=_CHUNK
+            session, _commitments_statement, sorted(customer_ids), values, chunk=CHUNK
         )
     return [
         AmountRow("commitment", row.customer_id, row.currency, max(0, int(row.remaining or 0)))
@@ -272,8 +272,6 @@ def contract_commitments(
 
 
 _COMMITMENTS_AS_OF = bindparam("as_of", type_=Date())
-# Customers per id list on SQLite (PostgreSQL takes them all as one array).
-_CHUNK = 500
 
 
 @cache

@@ -22,7 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from fengkong.auth import service as auth_service
@@ -263,13 +263,21 @@ def list_reviews(
     return list(session.scalars(query).all())
 
 
+def _overdue(
+    session: Session, today: date, customer_ids: Collection[int] | None
+) -> list[ColumnElement[bool]]:
+    """What makes a review overdue on ``today`` (open, due before it), of ``customer_ids``."""
+    criteria = [Review.status.in_(OPEN_STATUSES), Review.due_on < today]
+    if customer_ids is not None:
+        criteria.append(among(session, Review.customer_id, list(customer_ids)))
+    return criteria
+
+
 def overdue_reviews(
     session: Session, *, today: date, customer_ids: Collection[int] | None = None
 ) -> list[Review]:
     """Open reviews whose due day is before ``today`` (no permission check: for jobs and rules)."""
-    query = select(Review).where(Review.status.in_(OPEN_STATUSES), Review.due_on < today)
-    if customer_ids is not None:
-        query = query.where(among(session, Review.customer_id, list(customer_ids)))
+    query = select(Review).where(*_overdue(session, today, customer_ids))
     return list(session.scalars(query.order_by(Review.due_on, Review.id)).all())
 
 
@@ -279,13 +287,12 @@ def overdue_by_customer(
     """Each customer with an overdue review, and the day it was due — the latest, should it
     have several (for monitoring rules: a stream job asks for each batch of customers, so two
     columns, not the reviews as objects)."""
-    query = select(Review.customer_id, Review.due_on).where(
-        Review.status.in_(OPEN_STATUSES), Review.due_on < today
+    query = (
+        select(Review.customer_id, Review.due_on)
+        .where(*_overdue(session, today, customer_ids))
+        .order_by(Review.due_on, Review.id)
     )
-    if customer_ids is not None:
-        query = query.where(among(session, Review.customer_id, list(customer_ids)))
-    ordered = query.order_by(Review.due_on, Review.id)
-    return {customer_id: due_on for customer_id, due_on in plain_rows(session, ordered)}
+    return {customer_id: due_on for customer_id, due_on in plain_rows(session, query)}
 
 
 def _open_review(
