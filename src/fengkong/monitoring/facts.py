@@ -221,6 +221,31 @@ class _Ledger:
     payment_days_before: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Windows:
+    """The days that bound ``_ledger``'s windows, for one ``as_of``."""
+
+    as_of: date
+    quarter_ago: date
+    sales_then_start: date
+    recent_start: date
+    before_start: date
+
+
+@cache
+def _windows(as_of: date) -> _Windows:
+    """Once a day, not once a customer: a job derives the figures of hundreds of customers."""
+    quarter_ago = as_of - timedelta(days=DSO_DAYS)
+    recent_start = as_of - timedelta(days=PAYMENT_RECENT_DAYS)
+    return _Windows(
+        as_of=as_of,
+        quarter_ago=quarter_ago,
+        sales_then_start=quarter_ago - timedelta(days=DSO_DAYS),
+        recent_start=recent_start,
+        before_start=recent_start - timedelta(days=PAYMENT_BEFORE_DAYS),
+    )
+
+
 def _ledger(invoices: list[_Invoice], as_of: date) -> _Ledger:
     """Every figure in one pass over the invoices and their payments: a job derives them for
     thousands of customers, and a pass a figure (six) cost twice as much.
@@ -229,10 +254,11 @@ def _ledger(invoices: list[_Invoice], as_of: date) -> _Ledger:
     nothing once written off or before it was issued). DSO on a day is what is open then over
     the sales of the 90 days to it, times 90; payment days are the days from issue to payment,
     weighted by the amounts paid in the window."""
-    quarter_ago = as_of - timedelta(days=DSO_DAYS)
-    sales_then_start = quarter_ago - timedelta(days=DSO_DAYS)
-    recent_start = as_of - timedelta(days=PAYMENT_RECENT_DAYS)
-    before_start = recent_start - timedelta(days=PAYMENT_BEFORE_DAYS)
+    windows = _windows(as_of)
+    quarter_ago = windows.quarter_ago
+    sales_then_start = windows.sales_then_start
+    recent_start = windows.recent_start
+    before_start = windows.before_start
     dpd = overdue = receivables = receivables_then = sales = sales_then = 0
     recent_days = recent_paid = before_days = before_paid = 0
     for item in invoices:
@@ -249,19 +275,24 @@ def _ledger(invoices: list[_Invoice], as_of: date) -> _Ledger:
             elif before_start < paid_on <= recent_start:
                 before_days += (paid_on - issued).days * amount
                 before_paid += amount
-        if quarter_ago < issued <= as_of:
-            sales += item.amount
-        elif sales_then_start < issued <= quarter_ago:
-            sales_then += item.amount
-        if item.status is InvoiceStatus.WRITTEN_OFF or issued > as_of:
+        if issued > as_of:
             continue
-        open_amount = max(item.amount - paid, 0)
-        receivables += open_amount
-        if open_amount > 0 and item.due_date < as_of:
-            overdue += open_amount
-            dpd = max(dpd, (as_of - item.due_date).days)
-        if issued <= quarter_ago:
-            receivables_then += max(item.amount - paid_then, 0)
+        if issued > quarter_ago:
+            sales += item.amount
+        elif issued > sales_then_start:
+            sales_then += item.amount
+        if item.status is InvoiceStatus.WRITTEN_OFF:
+            continue
+        open_amount = item.amount - paid
+        if open_amount > 0:
+            receivables += open_amount
+            if item.due_date < as_of:
+                overdue += open_amount
+                days = (as_of - item.due_date).days
+                if days > dpd:
+                    dpd = days
+        if issued <= quarter_ago and item.amount > paid_then:
+            receivables_then += item.amount - paid_then
     return _Ledger(
         days_past_due=dpd,
         overdue=overdue,
