@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # 32 → 8 drained paced arrivals 20-26 % faster with one worker (docs/performance.md).
     # Changing it is safe at any time, workers running or not.
     stream_partitions: int = Field(default=8, ge=1, le=1024)
+    # The record of each customer application (`stream_batches`, for latency and delivery
+    # checks) is kept this many days; the stream's dispatchers delete older rows as they go.
+    stream_batches_kept_days: int = Field(default=7, ge=1)
     # API tokens resolved within this many seconds answer from memory (fengkong.api.recent_tokens):
     # a revocation, a disabled user or a role change reaches API requests this much later; 0 is off.
     api_token_cache_seconds: float = Field(default=5, ge=0, le=300)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     BigInteger,
     and_,
     bindparam,
+    delete,
     func,
     or_,
     select,
@@ -72,6 +73,9 @@ OWN_EVENT_TYPES = frozenset(
 # gap before that event to count as rolled back (clock skew between Python and the server).
 GAP_MARGIN = timedelta(seconds=2)
 DEFAULT_WINDOW = 10_000
+BATCHES_PRUNED_A_PASS = 5_000
+"""``stream_batches`` rows deleted a pass at most: a steady 5,000 events/s adds ~4,000 a second,
+and passes come several times a second."""
 _CHUNK = 500
 
 
@@ -436,6 +440,32 @@ def process_pending(
     return PassSummary(
         events=window.events, last_event_id=window.last_event_id, customers=applied.customers
     )
+
+
+def batches_kept_since() -> datetime:
+    """The moment before which ``stream_batches`` rows are deleted (``stream_batches_kept_days``
+    before now)."""
+    return utcnow() - timedelta(days=get_settings().stream_batches_kept_days)
+
+
+def prune_batches(
+    session: Session, *, applied_before: datetime, limit: int = BATCHES_PRUNED_A_PASS
+) -> int:
+    """Delete up to ``limit`` of the oldest ``stream_batches`` rows applied before
+    ``applied_before``; how many. The record is for watching latency and checking delivery over
+    days, and grows by a row a customer application. Oldest by id, the one index: one row read
+    when there is nothing to delete; a row committed late (ids are taken before a job's commit)
+    may outlive its time by a pass."""
+    oldest = session.execute(
+        select(_BATCHES.c.applied_at).order_by(_BATCHES.c.id).limit(1)
+    ).scalar_one_or_none()
+    if oldest is None or oldest >= applied_before:
+        return 0
+    head = select(_BATCHES.c.id).order_by(_BATCHES.c.id).limit(limit)
+    result = session.execute(
+        delete(_BATCHES).where(_BATCHES.c.id.in_(head), _BATCHES.c.applied_at < applied_before)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 def lag(session: Session) -> int:

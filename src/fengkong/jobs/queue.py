@@ -280,7 +280,8 @@ class DispatchLoop(BackgroundLoop):
     read), in a daemon thread beside the procrastinate worker. Between passes, now and then: the
     jobs of stalled workers are queued again (every sixth of ``stalled_after``, not every pass:
     a pass comes five times a second) and succeeded jobs older than ``keep_succeeded_seconds``
-    are deleted."""
+    are deleted; every pass, ``stream_batches`` rows past their days (``consumer.prune_batches``:
+    one row read when there are none)."""
 
     thread_name = "fengkong-dispatch"
     failure = "dispatching the event stream failed; retrying"
@@ -316,6 +317,7 @@ class DispatchLoop(BackgroundLoop):
                     delete_succeeded_jobs(session, upto=self._delete_upto)
                 self._delete_upto = last_job_id(session)
                 self._cleanup_at = clock + self.keep_succeeded_seconds
+            consumer.prune_batches(session, applied_before=consumer.batches_kept_since())
             return dispatch(session, partitions=self.partitions, limit=self.limit)
 
     def step(self) -> float:

@@ -5,6 +5,7 @@ effects in one transaction."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -326,3 +327,54 @@ def test_a_job_reads_its_customers_ratings_once(session: Session) -> None:
     reads = [s for s in sent if s.lstrip().startswith("SELECT") and "customer_ratings" in s]
     assert len(reads) == 1
     assert all(session.get(CustomerRating, c.id) is not None for c in customers)
+
+
+_KEPT_SINCE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _applied(session: Session, customer_id: int, applied_at: datetime) -> None:
+    session.add(
+        StreamBatch(
+            customer_id=customer_id,
+            first_event_id=customer_id,
+            last_event_id=customer_id,
+            events=1,
+            first_recorded_at=applied_at,
+            applied_at=applied_at,
+        )
+    )
+    session.flush()
+
+
+def _kept(session: Session) -> list[int]:
+    return list(session.scalars(select(StreamBatch.customer_id).order_by(StreamBatch.id)))
+
+
+def test_batches_past_their_days_are_deleted_oldest_first_at_most_a_limit_a_pass(
+    session: Session,
+) -> None:
+    for customer_id in range(1, 6):
+        _applied(session, customer_id, _KEPT_SINCE - timedelta(days=10 - customer_id))
+    _applied(session, 6, _KEPT_SINCE + timedelta(seconds=1))
+    _applied(session, 7, _KEPT_SINCE)
+
+    assert consumer.prune_batches(session, applied_before=_KEPT_SINCE, limit=3) == 3
+    assert _kept(session) == [4, 5, 6, 7]
+    # The next three oldest hold two past their days and one not: only those two go.
+    assert consumer.prune_batches(session, applied_before=_KEPT_SINCE, limit=3) == 2
+    assert _kept(session) == [6, 7]
+    assert consumer.prune_batches(session, applied_before=_KEPT_SINCE, limit=3) == 0
+    assert _kept(session) == [6, 7]
+
+
+def test_pruning_with_nothing_past_its_days_reads_one_row_and_deletes_nothing(
+    session: Session,
+) -> None:
+    assert consumer.prune_batches(session, applied_before=_KEPT_SINCE) == 0
+    _applied(session, 1, _KEPT_SINCE + timedelta(hours=1))
+    sent = statements_sent(
+        session, lambda: consumer.prune_batches(session, applied_before=_KEPT_SINCE)
+    )
+    assert len(sent) == 1
+    assert sent[0].lstrip().startswith("SELECT")
+    assert _kept(session) == [1]

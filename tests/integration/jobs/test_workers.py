@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -461,3 +462,30 @@ def test_a_dispatcher_deletes_the_streams_succeeded_jobs_once_kept_their_time(
         events_of_done = _events_of(session, done)
     assert left == {failed, waiting, periodic, later}
     assert events_of_done == 0
+
+
+def test_a_dispatcher_pass_deletes_the_batches_past_their_days(
+    stream_db: tuple[str, Database],
+) -> None:
+    """``stream_batches`` grows by a row a customer application: each pass deletes the rows
+    applied more than ``stream_batches_kept_days`` (seven) ago."""
+    _url, database = stream_db
+    now = utcnow()
+    with database.session_scope(actor=SYSTEM) as session:
+        for customer_id, days in ((1, 8), (2, 6)):
+            applied_at = now - timedelta(days=days)
+            session.add(
+                StreamBatch(
+                    customer_id=customer_id,
+                    first_event_id=1,
+                    last_event_id=1,
+                    events=1,
+                    first_recorded_at=applied_at,
+                    applied_at=applied_at,
+                )
+            )
+    queue.DispatchLoop(database, interval_seconds=1.0, partitions=2).run_once()
+
+    with database.session_scope(actor=SYSTEM) as session:
+        kept = list(session.scalars(select(StreamBatch.customer_id)))
+    assert kept == [2]
