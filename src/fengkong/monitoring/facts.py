@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 from typing import Any
 
@@ -225,20 +225,18 @@ class _Ledger:
 class _Windows:
     """The days that bound ``_ledger``'s windows, for one ``as_of``."""
 
-    as_of: date
     quarter_ago: date
     sales_then_start: date
     recent_start: date
     before_start: date
 
 
-@cache
+@lru_cache(maxsize=64)
 def _windows(as_of: date) -> _Windows:
     """Once a day, not once a customer: a job derives the figures of hundreds of customers."""
     quarter_ago = as_of - timedelta(days=DSO_DAYS)
     recent_start = as_of - timedelta(days=PAYMENT_RECENT_DAYS)
     return _Windows(
-        as_of=as_of,
         quarter_ago=quarter_ago,
         sales_then_start=quarter_ago - timedelta(days=DSO_DAYS),
         recent_start=recent_start,
