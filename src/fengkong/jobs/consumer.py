@@ -442,20 +442,19 @@ def process_pending(
     )
 
 
-def batches_kept_since() -> datetime:
-    """The moment before which ``stream_batches`` rows are deleted (``stream_batches_kept_days``
-    before now)."""
-    return utcnow() - timedelta(days=get_settings().stream_batches_kept_days)
-
-
 def prune_batches(
-    session: Session, *, applied_before: datetime, limit: int = BATCHES_PRUNED_A_PASS
+    session: Session,
+    *,
+    applied_before: datetime | None = None,
+    limit: int = BATCHES_PRUNED_A_PASS,
 ) -> int:
     """Delete up to ``limit`` of the oldest ``stream_batches`` rows applied before
-    ``applied_before``; how many. The record is for watching latency and checking delivery over
-    days, and grows by a row a customer application. Oldest by id, the one index: one row read
-    when there is nothing to delete; a row committed late (ids are taken before a job's commit)
-    may outlive its time by a pass."""
+    ``applied_before`` (default: ``stream_batches_kept_days`` before now); how many. The record
+    is for watching latency and checking delivery over days, and grows by a row a customer
+    application. Oldest by id, the one index: one row read when there is nothing to delete; a
+    row committed late (ids are taken before a job's commit) may outlive its time by a pass."""
+    if applied_before is None:
+        applied_before = utcnow() - timedelta(days=get_settings().stream_batches_kept_days)
     oldest = session.execute(
         select(_BATCHES.c.applied_at).order_by(_BATCHES.c.id).limit(1)
     ).scalar_one_or_none()

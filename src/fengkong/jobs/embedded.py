@@ -34,7 +34,7 @@ class StreamLoop(BackgroundLoop):
 
     def run_once(self) -> PassSummary:
         with self.database.session_scope(actor=STREAM_ACTOR) as session:
-            consumer.prune_batches(session, applied_before=consumer.batches_kept_since())
+            consumer.prune_batches(session)
             return consumer.process_pending(session, STREAM_ACTOR, limit=self.limit)
 
     def drain(self) -> int:

@@ -317,7 +317,7 @@ class DispatchLoop(BackgroundLoop):
                     delete_succeeded_jobs(session, upto=self._delete_upto)
                 self._delete_upto = last_job_id(session)
                 self._cleanup_at = clock + self.keep_succeeded_seconds
-            consumer.prune_batches(session, applied_before=consumer.batches_kept_since())
+            consumer.prune_batches(session)
             return dispatch(session, partitions=self.partitions, limit=self.limit)
 
     def step(self) -> float:
